@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+int main(void);
+int
+main(void)
+{
+	return 1;
+}
