@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""End-to-end test bench: a private mount namespace with its own users,
+PAM stacks, sudoers and /dev/log, the local IdP over TLS, and a real sshd
+on 127.0.0.1 whose PAM service is a test service.  Nothing outside the
+namespace changes except /run/sshd (created if missing, as sshd needs it).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SRCDIR = os.path.abspath(os.environ.get(
+    "BSURE_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILDDIR = os.path.abspath(os.environ.get("BSURE_BUILDDIR", SRCDIR))
+MODULE = os.path.join(BUILDDIR, "pam_module", ".libs", "pam_bsure.so")
+HELPER = os.path.join(BUILDDIR, "helper", "bsure-helper")
+BSURE = os.path.join(BUILDDIR, "pam_module", "bsure")
+IDPCTL = os.path.join(SRCDIR, "tests", "lib", "idpctl.py")
+PYTHON = "/usr/bin/python3"
+
+USERS = {"alice": 2101, "bob": 2102, "carol": 2103, "dave": 2104}
+CODE_RE = re.compile(r"code[: ]+([A-Z0-9-]{6,12})", re.I)
+URL_RE = re.compile(r"(https://\S+)")
+
+failures = []
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(77)
+
+
+passed = [0]
+
+
+def check(cond, what):
+    """Record one assertion; the test fails at the end if any failed."""
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if cond:
+        passed[0] += 1
+    else:
+        failures.append(what)
+    return cond
+
+
+def finish():
+    print("%d passed, %d failed" % (passed[0], len(failures)))
+    sys.exit(1 if failures else 0)
+
+
+def require_root_namespace():
+    """Re-run this script in a private mount namespace (as root)."""
+    if os.geteuid() != 0:
+        skip("end-to-end tests need root")
+    for path, why in ((MODULE, "module not built"),
+                      (HELPER, "helper not built"),
+                      (os.path.join(SRCDIR, "tests", "idp", "node_modules"),
+                       "IdP packages missing (tests/install-deps.sh)"),
+                      ("/usr/sbin/sshd", "openssh-server missing")):
+        if not os.path.exists(path):
+            skip(why + ": " + path)
+    if os.environ.get("BSURE_E2E_NS") != "1":
+        env = dict(os.environ, BSURE_E2E_NS="1")
+        os.execvpe("unshare", ["unshare", "--mount", "--propagation",
+                               "private", PYTHON] + sys.argv, env)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(cmd, **kw):
+    kw.setdefault("check", True)
+    return subprocess.run(cmd, **kw)
+
+
+class Syslog:
+    """Catches syslog datagrams on /dev/log inside the namespace."""
+
+    def __init__(self, state):
+        self.path = os.path.join(state, "log.sock")
+        self.lines = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        os.chmod(self.path, 0o666)
+        if not os.path.exists("/dev/log"):
+            # A mount point only; removed again by Bench.close().
+            open("/dev/log", "w").close()
+            self.made_devlog = True
+        else:
+            self.made_devlog = False
+        run(["mount", "--bind", self.path, "/dev/log"])
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            self.lines.append(data.decode("utf-8", "replace"))
+
+    def grep(self, pattern):
+        r = re.compile(pattern)
+        return [l for l in self.lines if r.search(l)]
+
+    def close(self):
+        subprocess.run(["umount", "/dev/log"], stderr=subprocess.DEVNULL)
+        if self.made_devlog:
+            try:
+                os.unlink("/dev/log")
+            except OSError:
+                pass
+
+
+class Bench:
+    def __init__(self, name, interval=1, entra_shape=False, conf_extra=""):
+        self.name = name
+        self.state = tempfile.mkdtemp(prefix="bsure-e2e-")
+        os.chmod(self.state, 0o755)
+        self.procs = []
+        self.etc = os.path.join(self.state, "etc")
+        os.makedirs(self.etc)
+        self._private_etc()
+        self.syslog = Syslog(self.state)
+        self._start_idp(interval, entra_shape)
+        self.write_conf(conf_extra)
+
+    # --- the private /etc -------------------------------------------------
+    def _bind(self, src, dst):
+        run(["mount", "--bind", src, dst])
+
+    def _private_etc(self):
+        for f in ("passwd", "group", "shadow"):
+            shutil.copy2("/etc/" + f, os.path.join(self.etc, f))
+        home = os.path.join(self.state, "home")
+        os.makedirs(home)
+        with open(os.path.join(self.etc, "passwd"), "a") as pw, \
+                open(os.path.join(self.etc, "group"), "a") as gr, \
+                open(os.path.join(self.etc, "shadow"), "a") as sh:
+            for user, uid in USERS.items():
+                h = os.path.join(home, user)
+                os.makedirs(h)
+                os.chown(h, uid, uid)
+                pw.write("%s:x:%d:%d::%s:/bin/sh\n" % (user, uid, uid, h))
+                gr.write("%s:x:%d:\n" % (user, uid))
+                # "*": no password at all, so nothing but the module admits.
+                sh.write("%s:*:19000:0:99999:7:::\n" % user)
+        for f in ("passwd", "group", "shadow"):
+            self._bind(os.path.join(self.etc, f), "/etc/" + f)
+
+        pamd = os.path.join(self.etc, "pam.d")
+        shutil.copytree("/etc/pam.d", pamd, symlinks=True)
+        self._bind(pamd, "/etc/pam.d")
+        self.pamd = pamd
+
+        sudoers = os.path.join(self.etc, "sudoers")
+        with open(sudoers, "w") as f:
+            f.write("Defaults !lecture, !fqdn, timestamp_timeout=0\n"
+                    "Defaults !use_pty\n"
+                    "root ALL=(ALL:ALL) ALL\n"
+                    "alice ALL=(ALL:ALL) ALL\n"
+                    "carol ALL=(ALL:ALL) ALL\n")
+        os.chmod(sudoers, 0o440)
+        if os.path.exists("/etc/sudoers"):
+            self._bind(sudoers, "/etc/sudoers")
+        emptyd = os.path.join(self.etc, "sudoers.d")
+        os.makedirs(emptyd)
+        if os.path.isdir("/etc/sudoers.d"):
+            self._bind(emptyd, "/etc/sudoers.d")
+
+        # The helper's default cache directory stays untouched.
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+
+    # --- the IdP ----------------------------------------------------------
+    def _start_idp(self, interval, entra_shape):
+        idpstate = os.path.join(self.state, "idp")
+        os.makedirs(idpstate)
+        cmd = [os.path.join(SRCDIR, "tests", "idp", "start.sh"), idpstate,
+               "--interval", str(interval)]
+        if entra_shape:
+            cmd.append("--entra-shape")
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                             stderr=open(os.path.join(self.state, "idp.log"),
+                                         "w"),
+                             start_new_session=True)
+        self.procs.append(p)
+        deadline = time.time() + 30
+        line = ""
+        while time.time() < deadline:
+            line = p.stdout.readline().decode()
+            if line.startswith("IDP_READY"):
+                break
+            if not line and p.poll() is not None:
+                break
+        if not line.startswith("IDP_READY"):
+            self.close()
+            raise RuntimeError("IdP did not start: see %s/idp.log" %
+                               self.state)
+        fields = dict(kv.split("=", 1) for kv in line.split()[1:])
+        self.idp_port = fields["port"]
+        self.issuer = fields["issuer"]
+        self.ca = fields["ca"]
+        self.tenant = self.issuer.rstrip("/").split("/")[-2]
+        info = self.idpctl("info", capture=True)
+        self.idp_info = json.loads(info) if info.strip().startswith("{") \
+            else {}
+
+    def idpctl(self, *args, capture=False):
+        env = dict(os.environ, IDP_PORT=self.idp_port, IDP_CA=self.ca)
+        r = subprocess.run([PYTHON, IDPCTL] + list(args), env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        if r.returncode != 0:
+            raise RuntimeError("idpctl %s: %s" % (" ".join(args), r.stderr))
+        return r.stdout if capture else None
+
+    # --- pam_bsure configuration -----------------------------------------
+    def write_conf(self, extra=""):
+        confdir = os.path.join(self.state, "conf")
+        os.makedirs(confdir, mode=0o700, exist_ok=True)
+        self.conf = os.path.join(confdir, "pam_bsure.conf")
+        self.audit = os.path.join(confdir, "audit.jsonl")
+        client_id = self.idp_info.get("client_id",
+                                      os.environ.get("IDP_CLIENT_ID", ""))
+        group = self.idp_info.get("exception_group", "")
+        text = ("issuer = %s\nclient_id = %s\ntenant_id = %s\n"
+                "ca_file = %s\nuser_map = %%u@contoso.example\n"
+                "exception_group = %s\nmax_wait = 120\n"
+                "audit_file = %s\n%s" %
+                (self.issuer, client_id, self.tenant, self.ca, group,
+                 self.audit, extra))
+        with open(self.conf, "w") as f:
+            f.write(text)
+        os.chmod(self.conf, 0o600)
+
+    def audit_events(self):
+        try:
+            with open(self.audit) as f:
+                return [json.loads(l) for l in f if l.strip()]
+        except FileNotFoundError:
+            return []
+
+    def module_args(self, extra=""):
+        return "conf=%s helper=%s debug %s" % (self.conf, HELPER, extra)
+
+    def pam_service(self, name, auth_args="", session=True,
+                    fallback=False):
+        lines = ["auth required %s %s" % (MODULE, self.module_args(auth_args))]
+        if fallback:
+            lines.append("auth required pam_unix.so")
+        lines.append("account required %s %s" % (MODULE, self.module_args()))
+        lines.append("account required pam_unix.so")
+        if session:
+            lines.append("session optional pam_keyinit.so force revoke")
+            lines.append("session required %s %s" %
+                         (MODULE, self.module_args()))
+            lines.append("session required pam_unix.so")
+        with open(os.path.join(self.pamd, name), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    # --- sshd -------------------------------------------------------------
+    def start_sshd(self, service="bsure-e2e-sshd", kbdint=True,
+                   grace=120):
+        sdir = os.path.join(self.state, "sshd")
+        os.makedirs(sdir, exist_ok=True)
+        key = os.path.join(sdir, "host_ed25519")
+        if not os.path.exists(key):
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
+        self.sshd_port = free_port()
+        cfg = os.path.join(sdir, "sshd_config")
+        with open(cfg, "w") as f:
+            f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s\n"
+                    "PidFile %s/sshd.pid\nUsePAM yes\n"
+                    "KbdInteractiveAuthentication %s\n"
+                    "PasswordAuthentication %s\n"
+                    "PubkeyAuthentication no\nPermitRootLogin yes\n"
+                    "LoginGraceTime %d\nMaxStartups 20\nMaxSessions 20\n"
+                    "StrictModes no\nPrintMotd no\nPrintLastLog no\n"
+                    "LogLevel VERBOSE\n" %
+                    (self.sshd_port, key, sdir,
+                     "yes" if kbdint else "no",
+                     "no" if kbdint else "yes", grace))
+        link = os.path.join(sdir, service)
+        if os.path.lexists(link):
+            os.unlink(link)
+        # sshd names its PAM service after argv[0] (OpenSSH < 9.8).
+        os.symlink("/usr/sbin/sshd", link)
+        self.pam_service(service)
+        self.sshd_log = os.path.join(sdir, "sshd.log")
+        p = subprocess.Popen([link, "-D", "-e", "-f", cfg],
+                             stderr=open(self.sshd_log, "w"),
+                             start_new_session=True)
+        self.procs.append(p)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.sshd_port),
+                                         1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("sshd did not start: see " + self.sshd_log)
+
+    def close(self):
+        for p in self.procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for p in self.procs:
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        self.syslog.close()
+        if os.environ.get("BSURE_KEEP_STATE") != "1":
+            shutil.rmtree(self.state, ignore_errors=True)
+
+
+def find_code(text):
+    m = CODE_RE.search(text)
+    return m.group(1) if m else None
+
+
+def helper_processes():
+    """PIDs of running bsure-helper processes."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+        except OSError:
+            continue
+        if argv0.endswith(b"bsure-helper"):
+            out.append(int(pid))
+    return out

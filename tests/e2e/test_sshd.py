@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A real sshd on 127.0.0.1 with pam_bsure as its only way in: device-code
+sign-ins approved, denied, expired, for the wrong user or outside the
+exception group; the token key in the login's session keyring and revoked at
+logout; parallel logins; password-only sshd; client gone while polling."""
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib  # noqa: E402
+from e2elib import check  # noqa: E402
+
+e2elib.require_root_namespace()
+import paramiko  # noqa: E402
+
+
+class Login:
+    """One scripted SSH client: answers keyboard-interactive prompts."""
+
+    def __init__(self, bench, user, decide):
+        self.bench = bench
+        self.user = user
+        self.decide = decide   # called with the user code; returns nothing
+        self.prompts = []
+        self.code = None
+        self.ok = False
+        self.error = None
+        self.t = None
+
+    def _handler(self, title, instructions, prompts):
+        answers = []
+        for text, _echo in prompts:
+            self.prompts.append((time.time(), text))
+            code = e2elib.find_code(text)
+            if code and self.code is None:
+                self.code = code
+                self.decide(code)
+            answers.append("")
+        return answers
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.bench.sshd_port))
+        self.t = paramiko.Transport(sock)
+        self.t.start_client(timeout=10)
+        try:
+            self.t.auth_interactive(self.user, self._handler)
+            self.ok = self.t.is_authenticated()
+        except paramiko.SSHException as e:
+            self.error = e
+            self.ok = False
+        return self.ok
+
+    def run(self, cmd):
+        chan = self.t.open_session()
+        chan.exec_command(cmd)
+        out = b""
+        while True:
+            data = chan.recv(65536)
+            if not data:
+                break
+            out += data
+        return chan.recv_exit_status(), out.decode()
+
+    def close(self):
+        if self.t:
+            self.t.close()
+
+
+def key_serials(text):
+    """Serials of pam_bsure keys in `keyctl show` output."""
+    out = []
+    for line in text.splitlines():
+        if "pam_bsure:" in line:
+            out.append(int(line.split()[0]))
+    return out
+
+
+def key_state(serial):
+    """'live', 'revoked' or 'gone' from /proc/keys (root sees all)."""
+    with open("/proc/keys") as f:
+        for line in f:
+            fields = line.split()
+            if int(fields[0], 16) == serial:
+                return "revoked" if "R" in fields[1] else "live"
+    return "gone"
+
+
+def wait_for(pred, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return pred()
+
+
+def approver(bench, account):
+    return lambda code: bench.idpctl("approve", code, "--account", account)
+
+
+def test_approved_login(bench):
+    login = Login(bench, "alice", approver(bench, "alice"))
+    check(login.connect(), "S1: alice signs in over sshd with a device code")
+    first = login.prompts[0][1] if login.prompts else ""
+    check(login.code is not None and "https://127.0.0.1" in first,
+          "S1: code and URL travel with the first prompt")
+    check("only enter this code if you started this sign-in" in
+          first.lower(), "prompt warns about code phishing")
+    check("alice" in first and "bsure-e2e-sshd" in first,
+          "prompt names the user and the service")
+    rc, out = login.run("keyctl show @s; echo; "
+                        "%s status; echo status=$?" % e2elib.BSURE)
+    serials = key_serials(out)
+    check(len(serials) == 1, "S7: one pam_bsure key in the login's @s:\n" +
+          out)
+    check("status=0" in out and "alice" in out,
+          "bsure status describes the session token")
+    check("eyJ" not in out, "bsure status never prints the token")
+    if serials:
+        serial = serials[0]
+        r = subprocess.run(["setpriv", "--reuid=2102", "--regid=2102",
+                            "--clear-groups", "keyctl", "print",
+                            str(serial)], capture_output=True, text=True)
+        check(r.returncode != 0 and "denied" in r.stderr.lower(),
+              "S9: another user cannot read the key (%s)" %
+              r.stderr.strip())
+        rc, out = login.run("keyctl rdescribe %d" % serial)
+        check(out.startswith("user;0;0;"),
+              "S7: the key is owned by root: " + out.strip())
+    login.close()
+    if serials:
+        check(wait_for(lambda: key_state(serials[0]) != "live"),
+              "logout revokes the key")
+    ev = [e.get("event") for e in bench.audit_events()]
+    check("code_issued" in ev and "approved" in ev,
+          "audit log has code_issued and approved: %s" % ev)
+    check(not any("device_code" in l for l in bench.syslog.lines),
+          "no device code in syslog")
+
+
+def test_refused(bench, user, account, action, what, log_re):
+    def decide(code):
+        if action == "approve":
+            bench.idpctl("approve", code, "--account", account)
+        elif action == "deny":
+            bench.idpctl("deny", code)
+        elif action == "expire":
+            bench.idpctl("expire", code)
+
+    before = len(bench.audit_events())
+    login = Login(bench, user, decide)
+    ok = login.connect()
+    check(not ok and login.code is not None, what + ": sign-in refused")
+    check(not any("assword" in p for _, p in login.prompts),
+          what + ": S3 no password prompt follows")
+    login.close()
+    events = bench.audit_events()[before:]
+    reasons = " | ".join("%s %s" % (e.get("event"), e.get("reason", ""))
+                         for e in events)
+    check(any(__import__("re").search(log_re, "%s %s" % (
+        e.get("event"), e.get("reason", ""))) for e in events),
+        what + ": logged (%s)" % reasons)
+
+
+def test_parallel(bench, n=5):
+    logins = [Login(bench, "alice", approver(bench, "alice"))
+              for _ in range(n)]
+    threads = [threading.Thread(target=l.connect) for l in logins]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    check(all(l.ok for l in logins), "S10: %d parallel logins succeed" % n)
+    serials = []
+    for l in logins:
+        if l.ok:
+            _, out = l.run("keyctl show @s")
+            serials.append(key_serials(out))
+    flat = [s for ss in serials for s in ss]
+    check(len(flat) == n and len(set(flat)) == n,
+          "S10: each login has its own key: %s" % serials)
+    logins[0].close()
+    if len(flat) == n:
+        check(wait_for(lambda: key_state(flat[0]) != "live"),
+              "S10: logout of the first revokes its key")
+        time.sleep(1)
+        check(all(key_state(s) == "live" for s in flat[1:]),
+              "S10: the other four keys stay")
+    for l in logins[1:]:
+        l.close()
+
+
+def test_client_gone(bench):
+    """P8: the client disconnects while the helper polls."""
+    seen = {}
+
+    def decide(code):
+        seen["code"] = code
+        raise EOFError("client leaves")
+
+    login = Login(bench, "alice", decide)
+    try:
+        login.connect()
+    except Exception:
+        pass
+    login.close()
+    gone = wait_for(lambda: not e2elib.helper_processes(), 5)
+    check(gone, "P8/S4: no helper left within one interval after the "
+          "client leaves")
+    if "code" in seen:
+        bench.idpctl("approve", seen["code"], "--account", "alice")
+    time.sleep(2)
+    check(not e2elib.helper_processes(), "P8: the later approval starts "
+          "nothing")
+
+
+def test_password_only(bench):
+    """S2: sshd without keyboard-interactive never asks for a code."""
+    bench.start_sshd(service="bsure-e2e-sshd-pw", kbdint=False)
+    before = len(bench.audit_events())
+    sock = socket.create_connection(("127.0.0.1", bench.sshd_port))
+    t = paramiko.Transport(sock)
+    t.start_client(timeout=10)
+    start = time.time()
+    try:
+        t.auth_password("alice", "whatever")
+        ok = True
+    except paramiko.SSHException:
+        ok = False
+    took = time.time() - start
+    t.close()
+    check(not ok, "S2: password-only sshd refuses")
+    check(took < 3, "S2: refused quickly (%.1f s)" % took)
+    ev = [e.get("event") for e in bench.audit_events()[before:]]
+    check("code_issued" not in ev, "S2: no device code requested")
+    check(bench.syslog.grep("keyboard-interactive"),
+          "S2: log says keyboard-interactive is required")
+
+
+def main():
+    bench = e2elib.Bench("sshd")
+    try:
+        bench.start_sshd()
+        test_approved_login(bench)
+        test_refused(bench, "alice", None, "deny", "P9 denied",
+                     r"denied|declined")
+        test_refused(bench, "alice", None, "expire", "code expired",
+                     r"expired")
+        test_refused(bench, "alice", "bob", "approve", "A2 wrong user",
+                     r"does not map to alice")
+        test_refused(bench, "carol", "carol", "approve", "not in group",
+                     r"not in exception group")
+        test_parallel(bench)
+        test_client_gone(bench)
+        test_password_only(bench)
+    finally:
+        bench.close()
+    e2elib.finish()
+
+
+main()
