@@ -7,6 +7,7 @@ namespace changes except /run/sshd (created if missing, as sshd needs it).
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -348,3 +349,26 @@ def helper_processes():
         if argv0.endswith(b"bsure-helper"):
             out.append(int(pid))
     return out
+
+
+def read_until(fd, pattern, timeout=30):
+    buf = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if not r:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        buf += data
+        if re.search(pattern, buf.decode("utf-8", "replace")):
+            break
+    return buf.decode("utf-8", "replace")
+
+
+def drain(fd, timeout=30):
+    return read_until(fd, r"(?!x)x", timeout)
