@@ -14,6 +14,12 @@
 #define CONF_RHOSTS_MAX 32
 #define CONF_LINE_MAX 1024
 #define CONF_VALUE_MAX 512
+#define CONF_LINES_MAX 1000
+#define CONF_FILE_MAX (64 * 1024)
+#define CONF_MAX_WAIT_MIN 10
+#define CONF_MAX_WAIT_MAX 3600
+#define CONF_CLOCK_SKEW_MAX 3600
+#define CONF_SUDO_REUSE_MAX 86400
 
 enum conf_device_policy {
 	DEVICE_POLICY_NONE,
@@ -39,7 +45,7 @@ struct conf_cidr {
 };
 
 struct bsure_conf {
-	char *issuer;    /* https://..., no trailing slash */
+	char *issuer;    /* https://..., exactly as the provider names it */
 	char *client_id;
 	char *tenant_id; /* NULL: not checked */
 	char *scopes;    /* "openid profile" */
@@ -88,5 +94,11 @@ int conf_parse(const char *text, size_t len, struct bsure_conf *ret_conf,
 void conf_free(struct bsure_conf *conf);
 
 const char *conf_keyring_name(enum conf_keyring k);
+
+/* Tests only (bsure-helper --cache-dir): an absolute path. */
+int conf_set_cache_dir(struct bsure_conf *conf, const char *dir);
+
+/* rhost (numeric IPv4/IPv6) inside allowed_rhosts; true when unset. */
+bool conf_rhost_allowed(const struct bsure_conf *conf, const char *rhost);
 
 #endif
