@@ -335,7 +335,8 @@ jwks_parse(const char *json, size_t len, struct jwks **ret_jwks, char *err,
 out:
 	jwks_free(set);
 	json_object_put(root);
-	json_tokener_free(tok);
+	if (tok != NULL) /* json-c does not accept NULL here */
+		json_tokener_free(tok);
 	return r;
 }
 

@@ -91,7 +91,8 @@ jwt_decode_json(const char *seg, size_t seg_len, size_t max,
 	r = 0;
 out:
 	json_object_put(obj);
-	json_tokener_free(tok);
+	if (tok != NULL) /* json-c does not accept NULL here */
+		json_tokener_free(tok);
 	explicit_bzero(buf, max);
 	free(buf);
 	return r;
