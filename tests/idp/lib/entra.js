@@ -39,9 +39,10 @@ function entra_timestamp(d) {
 export function entra_body(error, description, codes) {
 	const known = CODES[error];
 	const error_codes = codes || (known ? [known[0]] : [90000]);
-	const text = description
-	    || CA_TEXT[error_codes[0]]
+	let text = description || CA_TEXT[error_codes[0]]
 	    || (known ? known[1] : error);
+	if (!/[.!?]$/.test(text))
+		text += '.';
 	const now = new Date();
 	const trace_id = crypto.randomUUID();
 	const correlation_id = crypto.randomUUID();
@@ -67,5 +68,7 @@ export function entra_shape_error(ctx) {
 	if (!b || typeof b !== 'object' || Buffer.isBuffer(b) || !b.error
 	    || b.error_codes)
 		return;
-	ctx.body = entra_body(b.error, b.error_description);
+	/* Entra's own wording where we know it. */
+	ctx.body = entra_body(b.error,
+	    CODES[b.error] ? undefined : b.error_description);
 }
