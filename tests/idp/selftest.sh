@@ -54,6 +54,9 @@ jwks=$(c "$base/$t/discovery/v2.0/keys")
 check "JWKS has one RS256 key" \
 	test "$(jget '[k["alg"] for k in j["keys"]]' <<<"$jwks")" = "['RS256']"
 k1=$(jget 'j["keys"][0]["kid"]' <<<"$jwks")
+check "control surface refuses a peer other than 127.0.0.1" \
+	test "$(c -o /dev/null -w '%{http_code}' --interface 127.0.0.2 \
+	"$base/_test/health")" = 403
 
 # device_authorize [SCOPE]: prints the device authorization response.
 device_authorize() {

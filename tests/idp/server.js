@@ -3,7 +3,7 @@
 // (issuer https://127.0.0.1:PORT/<tid>/v2.0) and built on oidc-provider.
 // Usage: node server.js --state DIR [--port N] [--tenant TID]
 //   [--client-id ID] [--entra-shape] [--interval N] [--accounts FILE]
-//   [--device-expires-in N] [--test-control]
+//   [--device-expires-in N] [--no-enforce-interval] [--test-control]
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -66,6 +66,8 @@ function parse_args(argv) {
 			cfg.accounts = val();
 		else if (a === '--test-control')
 			cfg.test_control = true;
+		else if (a === '--no-enforce-interval')
+			cfg.enforce_interval = false;
 		else
 			throw new Error(`unknown argument ${a}`);
 	}
@@ -202,7 +204,10 @@ function install_middleware(idp) {
 		device: `${t}/oauth2/v2.0/devicecode`,
 		token: `${t}/oauth2/v2.0/token`,
 		jwks: `${t}/discovery/v2.0/keys`,
+		userinfo: `${t}/oidc/userinfo`,
 	};
+	/* Graph's OIDC userinfo answers with these claims only. */
+	const USERINFO = ['sub', 'name', 'family_name', 'given_name', 'email'];
 
 	provider.use(async (ctx, next) => {
 		if (ctx.method === 'POST' && ctx.path === paths.device)
@@ -213,6 +218,16 @@ function install_middleware(idp) {
 			/* Served here so a rotation takes effect at once. */
 			ctx.type = 'application/json';
 			ctx.body = idp.keys.public_jwks();
+			return undefined;
+		}
+		if (ctx.path === paths.userinfo) {
+			await next();
+			const b = ctx.body;
+			if (ctx.status === 200 && b && typeof b === 'object'
+			    && b.sub) {
+				ctx.body = Object.fromEntries(Object.entries(b)
+				    .filter(([k]) => USERINFO.includes(k)));
+			}
 			return undefined;
 		}
 		return next();

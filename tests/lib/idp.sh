@@ -4,8 +4,23 @@
 #       IDP_CA IDP_PID IDP_TENANT IDP_CLIENT_ID; exits 77 without node_modules
 #   idp_stop
 # IDP_START_TIMEOUT (seconds, default 30) bounds the wait for the ready line.
+# tests/idp is found from IDP_DIR, bash's BASH_SOURCE, $top_srcdir or $0.
 
-_idp_dir=$(cd "$(dirname "${BASH_SOURCE:-$0}")/../idp" 2>/dev/null && pwd)
+_idp_find_dir()
+{
+	local d
+	for d in "${IDP_DIR:-}" \
+		"${BASH_SOURCE:+$(dirname "${BASH_SOURCE:-}")/../idp}" \
+		"${top_srcdir:+$top_srcdir/tests/idp}" \
+		"$(dirname "$0")/../idp" "$(dirname "$0")/idp"; do
+		if [ -n "$d" ] && [ -f "$d/start.sh" ]; then
+			(cd "$d" && pwd)
+			return 0
+		fi
+	done
+	return 1
+}
+_idp_dir=$(_idp_find_dir || true)
 
 idp_start()
 {
