@@ -61,7 +61,7 @@ def main():
                 else:
                     say("open the URL above in a browser (trust %s), "
                         "enter the code, sign in as alice / %s" %
-                        (bench.ca, bench.idp_info.get("password", "")))
+                        (bench.ca, e2elib.IDP_PASSWORD))
         _, status = os.waitpid(pid, 0)
         for line in seen.splitlines():
             if "pam_bsure:" in line:
@@ -81,7 +81,7 @@ def approve(bench, code, text):
     url = e2elib.URL_RE.search(text)
     say("approving %s through the IdP's verification page as alice" % code)
     try:
-        bench.idpctl("approve-form", url.group(1) if url else "", code,
+        bench.idpctl("browser-approve", url.group(1) if url else "", code,
                      "--account", "alice")
     except RuntimeError:
         say("the form approval failed; approving through the test API")

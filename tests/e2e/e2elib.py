@@ -27,7 +27,10 @@ IDPCTL = os.path.join(SRCDIR, "tests", "lib", "idpctl.py")
 PYTHON = "/usr/bin/python3"
 
 USERS = {"alice": 2101, "bob": 2102, "carol": 2103, "dave": 2104}
-CODE_RE = re.compile(r"code[: ]+([A-Z0-9-]{6,12})", re.I)
+# The local IdP's exception group (G1) and login form password.
+EXCEPTION_GROUP = "5e0c9b1a-2f47-4d83-b6e5-71a3c8d902f6"
+IDP_PASSWORD = "bsure-test-password"
+CODE_RE = re.compile(r"(?i:code)[: ]+([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)")
 URL_RE = re.compile(r"(https://\S+)")
 
 failures = []
@@ -213,10 +216,8 @@ class Bench:
         self.idp_port = fields["port"]
         self.issuer = fields["issuer"]
         self.ca = fields["ca"]
-        self.tenant = self.issuer.rstrip("/").split("/")[-2]
-        info = self.idpctl("info", capture=True)
-        self.idp_info = json.loads(info) if info.strip().startswith("{") \
-            else {}
+        self.tenant = fields["tenant"]
+        self.client_id = fields["client_id"]
 
     def idpctl(self, *args, capture=False):
         env = dict(os.environ, IDP_PORT=self.idp_port, IDP_CA=self.ca)
@@ -233,9 +234,8 @@ class Bench:
         os.makedirs(confdir, mode=0o700, exist_ok=True)
         self.conf = os.path.join(confdir, "pam_bsure.conf")
         self.audit = os.path.join(confdir, "audit.jsonl")
-        client_id = self.idp_info.get("client_id",
-                                      os.environ.get("IDP_CLIENT_ID", ""))
-        group = self.idp_info.get("exception_group", "")
+        client_id = self.client_id
+        group = EXCEPTION_GROUP
         text = ("issuer = %s\nclient_id = %s\ntenant_id = %s\n"
                 "ca_file = %s\nuser_map = %%u@contoso.example\n"
                 "exception_group = %s\nmax_wait = 120\n"
