@@ -256,6 +256,9 @@ function make_handler(idp, paths) {
 		callback ||= idp.provider.callback();
 		try {
 			const url = new URL(req.url, idp.cfg.origin);
+			/* Path only: codes travel in bodies and query strings. */
+			res.on('finish', () => console.error(
+			    `idp: ${req.method} ${url.pathname} ${res.statusCode}`));
 			if (url.pathname.startsWith('/_test/'))
 				return await handle_control(idp, req, res, url);
 			if (await handle_interaction(idp, req, res, url.pathname))
