@@ -12,7 +12,7 @@ apt-get install -y -q --no-install-recommends \
 	autoconf automake libtool pkg-config make gcc \
 	libpam0g-dev libcurl4-openssl-dev libjson-c-dev libkeyutils-dev \
 	libssl-dev libcmocka-dev libqrencode-dev \
-	openssl ca-certificates keyutils \
+	openssl ca-certificates keyutils curl \
 	openssh-server openssh-client sudo pamtester \
 	python3 python3-paramiko util-linux procps iproute2 \
 	libpam-modules libpam-runtime \

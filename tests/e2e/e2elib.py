@@ -94,6 +94,7 @@ class Syslog:
 
     def __init__(self, state):
         self.path = os.path.join(state, "log.sock")
+        self.file = open(os.path.join(state, "syslog.txt"), "a")
         self.lines = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
@@ -113,7 +114,10 @@ class Syslog:
                 data = self.sock.recv(65536)
             except OSError:
                 return
-            self.lines.append(data.decode("utf-8", "replace"))
+            line = data.decode("utf-8", "replace")
+            self.lines.append(line)
+            self.file.write(line + "\n")
+            self.file.flush()
 
     def grep(self, pattern):
         r = re.compile(pattern)
