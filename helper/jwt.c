@@ -331,6 +331,15 @@ jwt_check_header(const struct jwt *t, const struct jwt_expect *e,
 	return 0;
 }
 
+/* Exact string equality that an embedded NUL cannot shorten. */
+static bool
+jwt_json_str_equal(struct json_object *v, const char *want)
+{
+	return json_object_is_type(v, json_type_string) &&
+	    (size_t)json_object_get_string_len(v) == strlen(want) &&
+	    strcmp(json_object_get_string(v), want) == 0;
+}
+
 static int
 jwt_check_aud(struct json_object *claims, const char *client_id,
     char *reason, size_t reasonsize)
@@ -347,8 +356,7 @@ jwt_check_aud(struct json_object *claims, const char *client_id,
 	}
 	if (json_object_is_type(aud, json_type_string)) {
 		n = 1;
-		found = strcmp(json_object_get_string(aud), client_id) == 0 &&
-		    strlen(client_id) == (size_t)json_object_get_string_len(aud);
+		found = jwt_json_str_equal(aud, client_id);
 	} else if (json_object_is_type(aud, json_type_array)) {
 		n = json_object_array_length(aud);
 		if (n == 0 || n > JWT_ARRAY_MAX) {
@@ -362,9 +370,7 @@ jwt_check_aud(struct json_object *claims, const char *client_id,
 				    "aud entry not a string");
 				return -EINVAL;
 			}
-			if (strcmp(json_object_get_string(v), client_id) == 0 &&
-			    strlen(client_id) ==
-			    (size_t)json_object_get_string_len(v))
+			if (jwt_json_str_equal(v, client_id))
 				found = true;
 		}
 	} else {

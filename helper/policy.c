@@ -360,7 +360,8 @@ policy_check_group(const struct bsure_conf *conf, struct json_object *claims,
 	if (!conf->require_group)
 		return BSURE_OK;
 	if (conf->n_exception_group == 0) {
-		policy_errf(reason, reasonsize, "no exception_group configured");
+		policy_errf(reason, reasonsize,
+		    "no exception_group configured");
 		return BSURE_UNAVAIL;
 	}
 
@@ -417,6 +418,15 @@ policy_check_group(const struct bsure_conf *conf, struct json_object *claims,
 	return BSURE_PERM_DENIED;
 }
 
+/* Exact string equality that an embedded NUL cannot shorten. */
+static bool
+policy_json_str_equal(struct json_object *v, const char *want)
+{
+	return json_object_is_type(v, json_type_string) &&
+	    (size_t)json_object_get_string_len(v) == strlen(want) &&
+	    strcmp(json_object_get_string(v), want) == 0;
+}
+
 /* One NAME=VALUE rule against the claims. */
 static enum bsure_result
 policy_required_claim(struct json_object *claims, const struct conf_claim *c,
@@ -436,8 +446,7 @@ policy_required_claim(struct json_object *claims, const struct conf_claim *c,
 	}
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		if (strcmp(json_object_get_string(v), c->value) == 0 &&
-		    strlen(c->value) == (size_t)json_object_get_string_len(v))
+		if (policy_json_str_equal(v, c->value))
 			return BSURE_OK;
 		break;
 	case json_type_boolean:
@@ -451,10 +460,7 @@ policy_required_claim(struct json_object *claims, const struct conf_claim *c,
 			break;
 		for (i = 0; i < n; i++) {
 			item = json_object_array_get_idx(v, i);
-			if (json_object_is_type(item, json_type_string) &&
-			    strcmp(json_object_get_string(item), c->value) == 0
-			    && strlen(c->value) ==
-			    (size_t)json_object_get_string_len(item))
+			if (policy_json_str_equal(item, c->value))
 				return BSURE_OK;
 		}
 		policy_errf(reason, reasonsize, "required claim %s lacks %s",
