@@ -299,9 +299,8 @@ loop_enter(pam_handle_t *pamh, struct run_helper *h,
 		if (r < 0)
 			return r;
 
+		/* The helper answers a CHECK after its next poll. */
 		deadline = time(NULL) + (time_t)ci->interval + AUTH_GRACE_S;
-		if (deadline < ci->expires_at + AUTH_GRACE_S)
-			deadline = ci->expires_at + AUTH_GRACE_S;
 		r = recv_until(h->fd, m, deadline);
 		if (r < 0)
 			return r;

@@ -85,15 +85,23 @@ add_key_with(const char *base, const char *user, const char *payload,
 	    (int)sizeof(desc))
 		return -ENAMETOOLONG;
 
-	serial = add_key("user", desc, payload, len, ring);
+	/* Only a possessed key may be changed by its creator (new keys
+	 * grant the owner "view" alone), and a key in @u is not possessed
+	 * unless @u hangs off @s: build it in the thread keyring, then
+	 * link it to its target. */
+	serial = add_key("user", desc, payload, len, KEY_SPEC_THREAD_KEYRING);
 	if (serial < 0)
 		return -errno;
 
 	/* Timeout first: once the permissions are narrowed, a non-root
 	 * caller could no longer set it. */
 	if (keyctl_set_timeout(serial, timeout) < 0 ||
-	    keyctl_setperm(serial, perm) < 0) {
+	    keyctl_link(serial, ring) < 0 || keyctl_setperm(serial, perm) < 0)
 		r = -errno;
+	else
+		r = 0;
+	keyctl_unlink(serial, KEY_SPEC_THREAD_KEYRING);
+	if (r < 0) {
 		keyctl_revoke(serial);
 		keyctl_unlink(serial, ring);
 		return r;

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The shared protocol framing, compiled into the fake helper. */
+#include "bsure_proto.c"
