@@ -505,12 +505,18 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 {
 	const char *user = item_str(pamh, PAM_USER);
 	const key_serial_t *saved = NULL;
+	const struct state *st = NULL;
 	key_serial_t serial = 0;
 	int r;
 
 	if (pam_get_data(pamh, DATA_SESSION, (const void **)&saved) ==
 	    PAM_SUCCESS && saved != NULL) {
 		serial = *saved;
+	} else if (pam_get_data(pamh, DATA_STATE, (const void **)&st) ==
+	    PAM_SUCCESS && st != NULL) {
+		/* Authenticated here but stored nothing (reuse, keyring
+		 * off or refused): the keys in @s belong to others. */
+		return PAM_SUCCESS;
 	} else if (kr_session_find(user, &serial) < 0) {
 		/* open_session stored nothing (or another process did and
 		 * the key is gone): nothing to revoke (case S8). */
