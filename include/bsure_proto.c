@@ -97,11 +97,13 @@ bsure_msg_get_u64(const struct bsure_msg *m, uint8_t tag, uint64_t max,
 	if (*s == '\0' || strlen(s) > 20)
 		return -EINVAL;
 	for (; *s != '\0'; s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
+		if (v > max / 10 || (v == max / 10 && d > max % 10))
 			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 	}
 	*ret_val = v;
 	return 0;

@@ -45,12 +45,10 @@ test_round_trip(void **state)
 	assert_null(bsure_msg_get(&back, BSURE_T_TOKEN));
 	assert_int_equal(bsure_msg_get_u64(&back, BSURE_T_REASON, 3, &v),
 	    -EINVAL);
-	/*
-	 * XXX: bsure_msg_get_u64() accepts a one-digit value above max
-	 * ("2" with max 1: max - digit wraps); reported to its owner, so
-	 * only multi-digit overflow is asserted here.
-	 */
-	assert_int_equal(bsure_msg_get_u64(&back, BSURE_T_RESULT, 3, &v), 0);
+	/* A value above max is out of range, one digit or many. */
+	assert_int_equal(bsure_msg_get_u64(&back, BSURE_T_RESULT, 1, &v),
+	    -ERANGE);
+	assert_int_equal(bsure_msg_get_u64(&back, BSURE_T_RESULT, 2, &v), 0);
 	bsure_msg_init(&m, BSURE_MSG_RESULT);
 	assert_int_equal(bsure_msg_add(&m, BSURE_T_RESULT,
 	    "99999999999999999999"), 0);
