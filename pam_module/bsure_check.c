@@ -194,6 +194,8 @@ check_stack(struct check *c, const char *dir, const char *name)
 	char path[4096], line[CHECK_LINE_MAX];
 	bool keyinit = false, bsure_session = false, bsure_auth = false;
 	bool sshd = strcmp(name, "sshd") == 0;
+	/* sudo runs inside a login whose own session keyring it keeps. */
+	bool nested = strncmp(name, "sudo", 4) == 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -211,7 +213,7 @@ check_stack(struct check *c, const char *dir, const char *name)
 			keyinit = true;
 		if (session && strstr(p, "pam_bsure.so")) {
 			bsure_session = true;
-			if (!keyinit)
+			if (!keyinit && !nested)
 				finding(c, true, "%s: pam_keyinit.so force "
 				    "revoke must come before pam_bsure.so in "
 				    "the session stack", path);
