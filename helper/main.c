@@ -509,6 +509,24 @@ out:
 	return r;
 }
 
+/*
+ * XXX: Microsoft Graph lookups (PIM assignment times, device compliance)
+ * are not implemented yet.  A configuration that asks for them is refused
+ * rather than admitting users without the check it names.
+ */
+static const char *
+graph_check_requested(const struct bsure_conf *c)
+{
+	if (c->pim != PIM_OFF)
+		return "pim = check/cap needs Microsoft Graph lookups, which "
+		    "this version does not perform";
+	if (c->device_policy == DEVICE_POLICY_COMPLIANT ||
+	    c->device_policy == DEVICE_POLICY_MANAGED)
+		return "device_policy = compliant/managed needs Microsoft "
+		    "Graph lookups, which this version does not perform";
+	return NULL;
+}
+
 static int
 run_auth(struct helper *h)
 {
@@ -534,6 +552,12 @@ run_auth(struct helper *h)
 		set_outcome(&out, BSURE_UNAVAIL, "config",
 		    "Device sign-in is not set up correctly here.",
 		    h->conf_err);
+		goto done;
+	}
+	if (graph_check_requested(&h->conf) != NULL) {
+		set_outcome(&out, BSURE_UNAVAIL, "config",
+		    "Device sign-in is not set up correctly here.",
+		    graph_check_requested(&h->conf));
 		goto done;
 	}
 	/* Before any network: a refused host learns nothing. */
@@ -592,6 +616,11 @@ run_check(struct helper *h, const char *conf_path)
 
 	if (!h->have_conf) {
 		printf("error: config %s: %s\n", conf_path, h->conf_err);
+		return 1;
+	}
+	if (graph_check_requested(&h->conf) != NULL) {
+		printf("error: config %s: %s\n", conf_path,
+		    graph_check_requested(&h->conf));
 		return 1;
 	}
 	printf("ok: config %s\n", conf_path);

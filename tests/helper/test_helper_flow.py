@@ -173,6 +173,18 @@ try:
                                   approve_as="alice")
     H.check(rc == 0, "rhost inside allowed_rhosts -> OK (rc=%s)" % rc)
 
+    # --- Graph-only checks asked for: refused, never silently skipped ----
+    for extra in ("pim = check\n", "device_policy = compliant\n"):
+        conf = env.write_conf(extra, name="graph.conf")
+        before = len(env.idp.pending(all=True))
+        d, code, res, rc = H.run_case(env, conf=conf)
+        H.check(rc == 3 and res["reason"] == "config" and
+                "Microsoft Graph" in d.log_text(),
+                "%s -> UNAVAIL, log says Graph is needed (rc=%s)" %
+                (extra.strip(), rc))
+        H.check(len(env.idp.pending(all=True)) == before,
+                "%s: no device code requested" % extra.strip())
+
     # --- CHECK -> PENDING, then approval ---------------------------------
     d = env.drive("alice", args=["--check-after", "0.2"])
     code = d.code()
