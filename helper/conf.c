@@ -233,13 +233,16 @@ k_user_map(struct conf_parser *p, const char *v)
 	const char *s;
 
 	if (strncmp(v, "file:", 5) == 0)
-		return set_abs_path(p, &p->conf->user_map, v + 5) < 0 ? -EINVAL :
+		return set_abs_path(p, &p->conf->user_map, v + 5) < 0 ?
+		    -EINVAL :
 		    set_string(p, &p->conf->user_map, v);
 	if (!is_token(v) || strstr(v, "%u") == NULL)
-		return conf_error(p, "user_map must contain %%u or be file:PATH");
+		return conf_error(p,
+		    "user_map must contain %%u or be file:PATH");
 	for (s = v; (s = strchr(s, '%')) != NULL; s += 2)
 		if (s[1] != 'u')
-			return conf_error(p, "user_map: only %%u may follow %%");
+			return conf_error(p,
+			    "user_map: only %%u may follow %%");
 	return set_string(p, &p->conf->user_map, v);
 }
 

@@ -131,7 +131,8 @@ log_quote(char *dst, size_t dstsize, const char *val)
 			dst[o++] = '\\';
 			dst[o++] = (char)c;
 		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(dst + o, dstsize - o, "\\x%02x", c);
+			o += (size_t)snprintf(dst + o, dstsize - o,
+			    "\\x%02x", c);
 		} else
 			dst[o++] = (char)c;
 	}
@@ -153,7 +154,8 @@ log_escape_bytes(char *dst, size_t dstsize, const char *data, size_t len)
 		if (c >= 0x20 && c < 0x7f && c != '\\')
 			dst[o++] = (char)c;
 		else
-			o += (size_t)snprintf(dst + o, dstsize - o, "\\x%02x", c);
+			o += (size_t)snprintf(dst + o, dstsize - o,
+			    "\\x%02x", c);
 	}
 	dst[o] = '\0';
 }

@@ -275,7 +275,8 @@ oidc_parse_device(long status, const char *ctype, const char *body,
 			    "AADSTS7000218: the app registration must allow "
 			    "public client flows", error);
 		else if (n_codes > 0)
-			snprintf(err, errsize, "device endpoint: %s (AADSTS%ld)",
+			snprintf(err, errsize,
+			    "device endpoint: %s (AADSTS%ld)",
 			    error, codes[0]);
 		else
 			snprintf(err, errsize, "device endpoint: %s", error);

@@ -38,7 +38,8 @@ struct oidc_provider {
 };
 
 struct oidc_device {
-	char device_code[OIDC_DEVICE_CODE_MAX]; /* secret: token endpoint only */
+	/* Secret: sent to the token endpoint only. */
+	char device_code[OIDC_DEVICE_CODE_MAX];
 	char user_code[OIDC_USER_CODE_MAX];
 	char verification_uri[OIDC_URL_MAX];
 	char verification_uri_complete[OIDC_URL_MAX * 2];

@@ -15,7 +15,8 @@
  *   module -> helper  AUTH       VERSION USER SERVICE RHOST TTY INTERACTIVE
  *                                [REUSE_TOKEN]
  *   helper -> module  CODE       USER_CODE VERIFICATION_URI EXPIRES_IN
- *                                EXPIRES_AT INTERVAL [VERIFICATION_URI_COMPLETE]
+ *                                EXPIRES_AT INTERVAL
+ *                                [VERIFICATION_URI_COMPLETE]
  *                                [MESSAGE] [QR]
  *   module -> helper  CHECK      (user pressed Enter: answer after next poll)
  *   helper -> module  PENDING    TEXT

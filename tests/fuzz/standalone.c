@@ -101,7 +101,8 @@ mutate(unsigned char *out, const struct seed *s)
 		switch (next_rand() % 4) {
 		case 0:
 			if (len)
-				out[pos] ^= (unsigned char)(1u << (next_rand() % 8));
+				out[pos] ^=
+				    (unsigned char)(1u << (next_rand() % 8));
 			break;
 		case 1:
 			if (len < INPUT_MAX) {
@@ -112,7 +113,8 @@ mutate(unsigned char *out, const struct seed *s)
 			break;
 		case 2:
 			if (len) {
-				memmove(out + pos, out + pos + 1, len - pos - 1);
+				memmove(out + pos, out + pos + 1,
+				    len - pos - 1);
 				len--;
 			}
 			break;

@@ -350,7 +350,8 @@ main(int argc, char **argv)
 				printf("CANCEL\n");
 				send_simple(sv[0], BSURE_MSG_CANCEL);
 				o.cancel_after = -1;
-				code_at = now; /* later actions count from here */
+				/* Later actions count from here. */
+				code_at = now;
 			}
 			if (o.check_after >= 0 && !checked && now >= base +
 			    (long long)(o.check_after * 1000)) {
