@@ -227,10 +227,12 @@ prepare_handoff(pam_handle_t *pamh, const struct args *a, const char *user,
 
 	/*
 	 * The payload stays in our PAM data for a session opened by this
-	 * process.  The handoff key is for sshd's monitor; a setuid caller
-	 * such as sudo (real uid the user's) cannot link into root's @u,
-	 * and needs no handoff anyway.
+	 * process.  The handoff key is for sshd's monitor.  A setuid caller
+	 * such as sudo runs with the user's real uid, whose user keyring
+	 * (@u) the user possesses: no handoff there, it needs none.
 	 */
+	if (getuid() != 0)
+		return 0;
 	r = kr_handoff_add(user, st->payload, st->payload_len, &st->handoff);
 	if (r < 0) {
 		if (a->debug)

@@ -284,7 +284,7 @@ class Bench:
         if not os.path.exists(key):
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
         self.sshd_port = free_port()
-        cfg = os.path.join(sdir, "sshd_config")
+        cfg = self.sshd_config = os.path.join(sdir, service + ".conf")
         with open(cfg, "w") as f:
             f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s\n"
                     "PidFile %s/sshd.pid\nUsePAM yes\n"

@@ -219,6 +219,36 @@ def test_client_gone(bench):
           "nothing")
 
 
+def test_grace_time(bench):
+    """S4: sshd drops a login nobody approves at LoginGraceTime; the
+    helper stops with it, and bsure check warns about the short grace."""
+    bench.start_sshd(service="bsure-e2e-sshd-grace", grace=4)
+
+    def never(code):
+        time.sleep(12)     # the user walks away without pressing Enter
+
+    start = time.time()
+    login = Login(bench, "alice", never)
+    try:
+        login.connect()
+    except Exception:
+        pass
+    login.close()
+    check(login.code is not None and not login.ok,
+          "S4: the unapproved login is dropped (%.1f s)" %
+          (time.time() - start))
+    check(wait_for(lambda: not e2elib.helper_processes(), 3),
+          "S4: no helper left after sshd's LoginGraceTime")
+    r = subprocess.run([e2elib.BSURE, "check", "--config", bench.conf,
+                        "--helper", e2elib.HELPER, "--sshd-config",
+                        bench.sshd_config, "--pam-dir", bench.pamd],
+                       capture_output=True, text=True)
+    check(any("LoginGraceTime" in l and "warning" in l.lower()
+              for l in r.stdout.splitlines()),
+          "S4: bsure check warns that LoginGraceTime is below max_wait:\n"
+          + r.stdout)
+
+
 def test_password_only(bench):
     """S2: sshd without keyboard-interactive never asks for a code."""
     bench.start_sshd(service="bsure-e2e-sshd-pw", kbdint=False)
@@ -260,6 +290,7 @@ def main():
                      r"not in exception group")
         test_parallel(bench)
         test_client_gone(bench)
+        test_grace_time(bench)
         test_password_only(bench)
     finally:
         bench.close()
