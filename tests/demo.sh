@@ -11,7 +11,8 @@ if [ ! -x "$build/pam_module/bsure" ] || [ ! -x "$build/helper/bsure-helper" ]
 then
 	(cd "$top" && ./autogen.sh >/dev/null 2>&1)
 	mkdir -p "$build"
-	(cd "$build" && "$top/configure" --sysconfdir=/etc >/dev/null &&
+	(cd "$build" && "$top/configure" --sysconfdir=/etc \
+	    --localstatedir=/var >/dev/null &&
 	    make -j2 >/dev/null)
 fi
 BSURE_SRCDIR=$top BSURE_BUILDDIR=$build exec /usr/bin/python3 \

@@ -14,7 +14,8 @@ cd "$top"
 rm -rf "$build"
 mkdir -p "$build"
 cd "$build"
-"$top/configure" --enable-werror --sysconfdir=/etc >configure.out ||
+"$top/configure" --enable-werror --sysconfdir=/etc --localstatedir=/var \
+	>configure.out ||
 	{ cat configure.out; exit 1; }
 make -j"$jobs" >make.out 2>&1 || { cat make.out; exit 1; }
 
@@ -28,8 +29,17 @@ for log in $(find . -name '*.log' ! -name config.log); do
 		tail -n 80 "$log"
 	fi
 done
-[ "$status" -eq 0 ] || exit "$status"
+pass=$(cat $(find . -name '*.trs') | grep -c '^:test-result: PASS' || true)
+fail=$(cat $(find . -name '*.trs') | grep -c '^:test-result: \(FAIL\|ERROR\)' ||
+	true)
+skip=$(cat $(find . -name '*.trs') | grep -c '^:test-result: SKIP' || true)
+summary="$pass passed, $fail failed, $skip skipped"
+if [ "$status" -ne 0 ]; then
+	echo "$summary"
+	exit "$status"
+fi
 
 make -j"$jobs" distcheck >distcheck.out 2>&1 ||
-	{ tail -n 100 distcheck.out; exit 1; }
+	{ tail -n 100 distcheck.out; echo "$summary"; exit 1; }
 echo "distcheck: ok"
+echo "$summary"

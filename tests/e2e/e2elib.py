@@ -2,7 +2,8 @@
 """End-to-end test bench: a private mount namespace with its own users,
 PAM stacks, sudoers and /dev/log, the local IdP over TLS, and a real sshd
 on 127.0.0.1 whose PAM service is a test service.  Nothing outside the
-namespace changes except /run/sshd (created if missing, as sshd needs it).
+namespace changes except /run/sshd (created if missing, as sshd needs it)
+and, where the host has no /dev/log, an empty file as its mount point.
 """
 import json
 import os
@@ -74,6 +75,17 @@ def require_root_namespace():
         env = dict(os.environ, BSURE_E2E_NS="1")
         os.execvpe("unshare", ["unshare", "--mount", "--propagation",
                                "private", PYTHON] + sys.argv, env)
+
+
+def build_var(name):
+    """A make variable of the build (prefix, localstatedir ...)."""
+    values = {}
+    with open(os.path.join(BUILDDIR, "Makefile")) as f:
+        for line in f:
+            k, sep, v = line.partition(" = ")
+            if sep and k in ("prefix", "localstatedir"):
+                values[k] = v.strip()
+    return values[name].replace("${prefix}", values["prefix"])
 
 
 def free_port():
@@ -188,7 +200,11 @@ class Bench:
         if os.path.isdir("/etc/sudoers.d"):
             self._bind(emptyd, "/etc/sudoers.d")
 
-        # The helper's default cache directory stays untouched.
+        # The helper caches discovery and JWKS under its compiled-in
+        # localstatedir: a private tmpfs keeps the host's cache untouched.
+        cache = os.path.join(build_var("localstatedir"), "cache")
+        if os.path.isdir(cache):
+            run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", cache])
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
 
     # --- the IdP ----------------------------------------------------------

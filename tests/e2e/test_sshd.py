@@ -138,8 +138,12 @@ def test_approved_login(bench):
     ev = [e.get("event") for e in bench.audit_events()]
     check("code_issued" in ev and "approved" in ev,
           "audit log has code_issued and approved: %s" % ev)
-    check(not any("device_code" in l for l in bench.syslog.lines),
-          "no device code in syslog")
+    check(not any("device_code" in l or "eyJ" in l
+                  for l in bench.syslog.lines),
+          "no token or device code in syslog")
+    check(wait_for(lambda: bench.syslog.grep(
+        r"event=session_close .*revocation=local")),
+        "S11: no revocation endpoint: logout logs local revocation")
 
 
 def test_refused(bench, user, account, action, what, log_re):
