@@ -466,7 +466,7 @@ jwt_check_times(struct json_object *claims, const struct jwt_expect *e,
 		    (long long)iat - now);
 		return -ESTALE;
 	}
-	if (e->max_age > 0 && (long long)iat < now - e->max_age - skew) {
+	if (e->max_age > 0 && (long long)iat < now - e->max_age) {
 		jwt_errf(reason, reasonsize,
 		    "iat too old (%lld s ago, max_age %ld s)",
 		    now - (long long)iat, e->max_age);

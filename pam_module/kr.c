@@ -20,7 +20,7 @@
  * change its timeout; root keeps everything for close_session. */
 #define KR_SESSION_PERM (KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
 	KEY_USR_ALL)
-#define KR_HANDOFF_PERM (KEY_POS_ALL | KEY_USR_ALL)
+#define KR_HANDOFF_PERM KR_SESSION_PERM
 
 static int
 random_id(char *buf, size_t size)
@@ -94,9 +94,10 @@ add_key_with(const char *base, const char *user, const char *payload,
 		return -errno;
 
 	/* Timeout first: once the permissions are narrowed, a non-root
-	 * caller could no longer set it. */
+	 * caller could no longer set it.  Link last, so that the key is
+	 * never visible in its target with the creator's full rights. */
 	if (keyctl_set_timeout(serial, timeout) < 0 ||
-	    keyctl_link(serial, ring) < 0 || keyctl_setperm(serial, perm) < 0)
+	    keyctl_setperm(serial, perm) < 0 || keyctl_link(serial, ring) < 0)
 		r = -errno;
 	else
 		r = 0;

@@ -43,8 +43,10 @@ state_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
 	struct state *st = data;
 
-	/* A forked child ending its copy of the handle must not take the
-	 * handoff away from the parent that still opens the session. */
+	/* A forked child ending its copy of the handle (PAM_DATA_SILENT, as
+	 * pam_end(3) asks of it) must not take the handoff away from the
+	 * parent that still opens the session.  Callers that always pass
+	 * it, like sudo, are setuid and create no handoff. */
 	if (st->handoff > 0 && !(error_status & PAM_DATA_SILENT))
 		kr_handoff_drop(st->handoff);
 	kr_payload_text_free(st->payload, st->payload_len);
@@ -410,6 +412,15 @@ store_session_key(pam_handle_t *pamh, const char *user, const char *text,
 	r = kr_payload_parse(text, len, &p);
 	if (r < 0)
 		return r;
+	/* sudo switches PAM_USER to the target user before the session:
+	 * a token is only ever stored under the user it was issued for. */
+	if (strcmp(p.user, user) != 0) {
+		pam_syslog(pamh, LOG_WARNING, "event=session_open user=%s "
+		    "result=skipped reason=user_changed: authenticated as %s",
+		    user, p.user);
+		kr_payload_free(&p);
+		return -EPERM;
+	}
 	until = (time_t)p.exp;
 	if (p.pim_end != 0 && (time_t)p.pim_end < until)
 		until = (time_t)p.pim_end;
@@ -525,14 +536,13 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 		/* Authenticated here but stored nothing (reuse, keyring
 		 * off or refused): the keys in @s belong to others. */
 		return PAM_SUCCESS;
-	} else if (kr_session_find(user, &serial) < 0) {
-		/* open_session stored nothing (or another process did and
-		 * the key is gone): nothing to revoke (case S8). */
+	} else {
+		/* open_session stored nothing here (failed, case S8, or the
+		 * session belongs to a host that skipped authentication,
+		 * like sudo with a cached timestamp): the keys in @s are
+		 * other logins'. */
 		return PAM_SUCCESS;
 	}
-	/* XXX: without our data (a host that closes the session in another
-	 * process) we revoke the first key of this user in @s; with
-	 * pam_keyinit every login has its own @s, so it is this login's. */
 
 	r = kr_session_revoke(serial, user);
 	/* ID tokens cannot be revoked at the IdP (no revocation endpoint

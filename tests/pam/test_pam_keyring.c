@@ -199,14 +199,19 @@ test_cross_process(void)
 	PT_CHECK(r == PAM_SESSION_ERR, "handoff reused: %d", r);
 	pam_end(pamh, r);
 
+	/* A handle that opened nothing (sudo with a cached timestamp)
+	 * closes nothing: the key in @s is another login's. */
 	pamh = pt_start(pt_user(), true);
 	r = pam_close_session(pamh, 0);
 	PT_CHECK(r == PAM_SUCCESS, "close without data: %d", r);
-	PT_CHECK(keyctl_read_alloc(serial, (void **)&payload) < 0,
-	    "key not revoked without data");
+	PT_CHECK(keyctl_read_alloc(serial, (void **)&payload) > 0,
+	    "close without data revoked another login's key");
+	free(payload);
 	r = pam_close_session(pamh, 0);
 	PT_CHECK(r == PAM_SUCCESS, "second close: %d", r);
 	pam_end(pamh, r);
+	keyctl_revoke(serial);
+	keyctl_unlink(serial, KEY_SPEC_SESSION_KEYRING);
 }
 
 /* sudo inside a login: the login's token satisfies it; no new key. */
@@ -282,6 +287,26 @@ open_with(const char *args, const char *ttl)
 	return r;
 }
 
+/* sudo names the target user before the session: the caller's token is
+ * never stored under another user's name. */
+static void
+test_user_switched(void)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	pt_script("mode=ok", "keyring=required", NULL);
+	pamh = pt_start(pt_user(), true);
+	PT_CHECK(pam_authenticate(pamh, 0) == PAM_SUCCESS, "auth");
+	/* Any other local user: the tests run as root. */
+	pam_set_item(pamh, PAM_USER, strcmp(pt_user(), "nobody") == 0 ?
+	    "root" : "nobody");
+	r = pam_open_session(pamh, 0);
+	PT_CHECK(r == PAM_SESSION_ERR, "open as another user: %d", r);
+	PT_CHECK(count_keys(NULL) == 0, "token stored for another user");
+	pam_end(pamh, r);
+}
+
 static void
 test_failing_keyring(void)
 {
@@ -341,6 +366,7 @@ main(void)
 	test_same_process();
 	test_cross_process();
 	test_reuse();
+	test_user_switched();
 	test_failing_keyring();
 	test_user_default_keyring();
 	return pt_finish("test_pam_keyring");
