@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -330,52 +328,6 @@ k_require_claim(struct conf_parser *p, const char *v)
 }
 
 static int
-parse_cidr(const char *s, struct conf_cidr *ret)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	struct conf_cidr c = { 0 };
-	unsigned int max, i;
-	long prefix;
-	char *end;
-
-	if (alen == 0 || alen >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, c.addr) == 1) {
-		c.family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, c.addr) == 1) {
-		c.family = AF_INET6;
-		max = 128;
-	} else
-		return -EINVAL;
-
-	prefix = max;
-	if (slash != NULL) {
-		errno = 0;
-		prefix = strtol(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end != '\0' ||
-		    !isdigit((unsigned char)slash[1]) || prefix < 0 ||
-		    prefix > (long)max)
-			return -EINVAL;
-	}
-	c.prefix = (unsigned int)prefix;
-
-	/* Clear host bits so matching can compare whole bytes. */
-	for (i = 0; i < max / 8; i++) {
-		unsigned int keep = c.prefix > i * 8 ? c.prefix - i * 8 : 0;
-
-		if (keep < 8)
-			c.addr[i] &= (unsigned char)(0xff00u >> keep);
-	}
-	*ret = c;
-	return 0;
-}
-
-static int
 k_allowed_rhosts(struct conf_parser *p, const char *v)
 {
 	struct bsure_conf *c = p->conf;
@@ -388,7 +340,8 @@ k_allowed_rhosts(struct conf_parser *p, const char *v)
 		if (c->n_allowed_rhosts >= CONF_RHOSTS_MAX)
 			return conf_error(p, "more than %d allowed_rhosts",
 			    CONF_RHOSTS_MAX);
-		if (parse_cidr(w, &c->allowed_rhosts[c->n_allowed_rhosts]) < 0)
+		if (rhost_parse_cidr(w,
+		    &c->allowed_rhosts[c->n_allowed_rhosts]) < 0)
 			return conf_error(p, "'%s' is not a CIDR", w);
 		c->n_allowed_rhosts++;
 	}
@@ -805,42 +758,10 @@ conf_set_cache_dir(struct bsure_conf *conf, const char *dir)
 bool
 conf_rhost_allowed(const struct bsure_conf *conf, const char *rhost)
 {
-	unsigned char addr[16];
-	int family;
-	size_t i;
-
 	if (conf->n_allowed_rhosts == 0)
 		return true;
-	if (rhost == NULL || *rhost == '\0')
-		return false;
-	if (inet_pton(AF_INET, rhost, addr) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, rhost, addr) == 1)
-		family = AF_INET6;
-	else
-		return false; /* a name: sshd's UseDNS says nothing trusted */
-
-	/* An IPv4-mapped IPv6 address is the IPv4 peer it maps. */
-	if (family == AF_INET6 && memcmp(addr,
-	    "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		memmove(addr, addr + 12, 4);
-		family = AF_INET;
-	}
-
-	for (i = 0; i < conf->n_allowed_rhosts; i++) {
-		const struct conf_cidr *c = &conf->allowed_rhosts[i];
-		unsigned int full = c->prefix / 8, rest = c->prefix % 8;
-
-		if (c->family != family)
-			continue;
-		if (memcmp(addr, c->addr, full) != 0)
-			continue;
-		if (rest != 0 && ((addr[full] ^ c->addr[full]) &
-		    (unsigned char)(0xff00u >> rest)) != 0)
-			continue;
-		return true;
-	}
-	return false;
+	return rhost_match(conf->allowed_rhosts, conf->n_allowed_rhosts,
+	    rhost);
 }
 
 const char *

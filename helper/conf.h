@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rhost.h"
+
 #define CONF_GROUPS_MAX 16
 #define CONF_CLAIMS_MAX 16
 #define CONF_RHOSTS_MAX 32
@@ -37,13 +39,6 @@ struct conf_claim {
 	char *value;
 };
 
-/* One allowed_rhosts entry: address family, network bytes, prefix. */
-struct conf_cidr {
-	int family; /* AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	unsigned int prefix;
-};
-
 struct bsure_conf {
 	char *issuer;    /* https://..., exactly as the provider names it */
 	char *client_id;
@@ -60,7 +55,7 @@ struct bsure_conf {
 	char *device_claim; /* "deviceid" */
 	struct conf_claim require_claim[CONF_CLAIMS_MAX];
 	size_t n_require_claim;
-	struct conf_cidr allowed_rhosts[CONF_RHOSTS_MAX];
+	struct rhost_cidr allowed_rhosts[CONF_RHOSTS_MAX];
 	size_t n_allowed_rhosts; /* 0: any */
 	char *graph_url;
 	char *graph_client_id;
