@@ -9,17 +9,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
+#include "cache.h"
 #include "jwks.h"
 #include "jwt.h"
 #include "log.h"
@@ -418,152 +415,6 @@ oidc_device_wipe(struct oidc_device *d)
 	explicit_bzero(d, sizeof(*d));
 }
 
-/* ---- on-disk cache ------------------------------------------------------ */
-
-/*
- * Cache files are named after a hash of the issuer, so a changed config
- * never reads another provider's keys.
- */
-static int
-cache_path(const struct oidc *o, const char *kind, char *dst, size_t size)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char hex[33];
-	unsigned int i;
-
-	if (o->conf->cache_dir == NULL)
-		return -ENOENT;
-	if (EVP_Digest(o->conf->issuer, strlen(o->conf->issuer), md, &mdlen,
-	    EVP_sha256(), NULL) != 1 || mdlen < 16)
-		return -EIO;
-	for (i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if ((size_t)snprintf(dst, size, "%s/%s-%s", o->conf->cache_dir, kind,
-	    hex) >= size)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* mkdir -p; the last component root-only.  Refuse a foreign directory. */
-static int
-cache_dir_ready(const char *dir)
-{
-	char path[4096];
-	struct stat st;
-	char *s;
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path) ||
-	    path[0] != '/')
-		return -EINVAL;
-	for (s = path + 1; (s = strchr(s, '/')) != NULL; s++) {
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-		return -EPERM;
-	if ((st.st_mode & 0077) != 0 && chmod(path, 0700) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Read a fresh (age <= ttl) private cache file; malloc'ed, NUL-ended. */
-static int
-cache_read(const char *path, long ttl, char **ret, size_t *ret_len)
-{
-	struct stat st;
-	time_t now = time(NULL);
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 0077) != 0 ||
-	    st.st_size <= 0 || st.st_size > OIDC_CACHE_MAX) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_mtime > now + 60 || now - st.st_mtime > ttl) {
-		r = -ESTALE;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = -EIO;
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
-/* tmp + rename: a reader sees the old file or the new one, never half. */
-static int
-cache_write(const struct oidc *o, const char *path, const char *data,
-    size_t len)
-{
-	char tmp[4200];
-	size_t done = 0;
-	int fd, r;
-
-	if (len > OIDC_CACHE_MAX)
-		return -E2BIG;
-	r = cache_dir_ready(o->conf->cache_dir);
-	if (r < 0)
-		return r;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX",
-	    o->conf->cache_dir) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	r = fchmod(fd, 0600) < 0 ? -errno : 0;
-	while (r == 0 && done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else
-			done += (size_t)n;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
 /* ---- network ------------------------------------------------------------ */
 
 int
@@ -581,6 +432,14 @@ oidc_done(struct oidc *o)
 	if (o->jwks != NULL)
 		jwks_free(o->jwks);
 	o->jwks = NULL;
+}
+
+static int
+oidc_cache_path(const struct oidc *o, const char *kind, char *dst,
+    size_t size)
+{
+	return cache_path(o->conf->cache_dir, o->conf->issuer, kind, dst,
+	    size);
 }
 
 static int
@@ -609,7 +468,7 @@ oidc_discover(struct oidc *o, char *err, size_t errsize)
 	size_t ilen = strlen(o->conf->issuer);
 	int r;
 
-	r = cache_path(o, "discovery", path, sizeof(path));
+	r = oidc_cache_path(o, "discovery", path, sizeof(path));
 	if (r == 0 && !o->no_cache_read &&
 	    cache_read(path, OIDC_DISCOVERY_TTL, &cached, &clen) == 0) {
 		r = oidc_parse_discovery(cached, clen, o->conf->issuer,
@@ -640,7 +499,8 @@ oidc_discover(struct oidc *o, char *err, size_t errsize)
 	    &o->prov, err, errsize);
 	if (r < 0)
 		goto out;
-	if (path[0] != '\0' && cache_write(o, path, resp.body, resp.len) < 0)
+	if (path[0] != '\0' && cache_write(o->conf->cache_dir, path, resp.body,
+	    resp.len) < 0)
 		log_debug("could not cache discovery in %s",
 		    o->conf->cache_dir);
 	log_debug("discovery fetched from %s", url);
@@ -650,7 +510,7 @@ out:
 }
 
 static int
-jwks_fetch(struct oidc *o, const char *path, char *err, size_t errsize)
+oidc_jwks_fetch(struct oidc *o, const char *path, char *err, size_t errsize)
 {
 	struct http_response resp = { 0 };
 	struct jwks *set = NULL;
@@ -677,29 +537,14 @@ jwks_fetch(struct oidc *o, const char *path, char *err, size_t errsize)
 		jwks_free(o->jwks);
 	o->jwks = set;
 	o->jwks_fetched = true;
-	if (path != NULL && cache_write(o, path, resp.body, resp.len) < 0)
+	if (path != NULL && cache_write(o->conf->cache_dir, path, resp.body,
+	    resp.len) < 0)
 		log_debug("could not cache jwks in %s", o->conf->cache_dir);
 	log_debug("jwks fetched from %s: %zu keys", o->prov.jwks_uri,
 	    jwks_count(set));
 out:
 	http_response_free(&resp);
 	return r;
-}
-
-/*
- * The cooldown is a file's mtime, so tokens with made-up kids cannot make
- * every helper run hit the IdP (each run is a new process).
- */
-static bool
-jwks_cooldown_active(const char *stamp)
-{
-	struct stat st;
-	time_t now = time(NULL);
-
-	if (stat(stamp, &st) < 0)
-		return false;
-	return st.st_mtime <= now + 60 && now - st.st_mtime <
-	    OIDC_JWKS_COOLDOWN;
 }
 
 int
@@ -712,24 +557,26 @@ oidc_load_jwks(struct oidc *o, bool force, char *err, size_t errsize)
 	bool have_path;
 	int r;
 
-	have_path = cache_path(o, "jwks", path, sizeof(path)) == 0 &&
-	    cache_path(o, "jwks-refetch", stamp, sizeof(stamp)) == 0;
+	have_path = oidc_cache_path(o, "jwks", path, sizeof(path)) == 0 &&
+	    oidc_cache_path(o, "jwks-refetch", stamp, sizeof(stamp)) == 0;
 	if (force) {
 		if (o->jwks_fetched) {
 			snprintf(err, errsize, "kid not in the key set just "
 			    "fetched");
 			return -ENOKEY;
 		}
-		if (have_path && jwks_cooldown_active(stamp)) {
+		/* Persisted, so made-up kids cannot make every run refetch. */
+		if (have_path && cache_recent(stamp, OIDC_JWKS_COOLDOWN)) {
 			snprintf(err, errsize, "kid unknown; JWKS refetch "
 			    "cooldown (%d s) active", OIDC_JWKS_COOLDOWN);
 			return -ENOKEY;
 		}
-		if (have_path && cache_write(o, stamp, "1\n", 2) < 0)
+		if (have_path &&
+		    cache_write(o->conf->cache_dir, stamp, "1\n", 2) < 0)
 			log_debug("could not write %s", stamp);
 		log_note(LOG_INFO, "msg", "unknown kid: refetching jwks",
 		    NULL);
-		return jwks_fetch(o, have_path ? path : NULL, err, errsize);
+		return oidc_jwks_fetch(o, have_path ? path : NULL, err, errsize);
 	}
 
 	if (o->jwks != NULL)
@@ -745,7 +592,7 @@ oidc_load_jwks(struct oidc *o, bool force, char *err, size_t errsize)
 		o->jwks = NULL;
 		log_debug("ignoring cached jwks: %s", jerr);
 	}
-	return jwks_fetch(o, have_path ? path : NULL, err, errsize);
+	return oidc_jwks_fetch(o, have_path ? path : NULL, err, errsize);
 }
 
 int

@@ -22,7 +22,6 @@
 #define OIDC_MESSAGE_MAX 1024
 #define OIDC_EXPIRES_IN_MAX 86400
 #define OIDC_EXPIRES_IN_DEFAULT 900 /* RFC 8628 requires it; be lenient */
-#define OIDC_CACHE_MAX (256 * 1024)
 #define OIDC_DISCOVERY_TTL (24 * 3600)
 #define OIDC_JWKS_TTL 3600
 #define OIDC_JWKS_COOLDOWN 300 /* seconds between forced JWKS refetches */
