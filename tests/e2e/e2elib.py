@@ -356,7 +356,7 @@ def find_code(text):
 
 
 def helper_processes():
-    """PIDs of running bsure-helper processes."""
+    """PIDs of running helpers of this build (not another test run's)."""
     out = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -366,7 +366,7 @@ def helper_processes():
                 argv0 = f.read().split(b"\0")[0]
         except OSError:
             continue
-        if argv0.endswith(b"bsure-helper"):
+        if argv0 == HELPER.encode():
             out.append(int(pid))
     return out
 
