@@ -6,6 +6,7 @@ code is approved through the IdP's own verification page and login form;
 otherwise open the URL shown and approve it yourself."""
 import os
 import pty
+import signal
 import sys
 import threading
 
@@ -20,7 +21,17 @@ def say(text):
     print("\033[1m[demo] %s\033[0m" % text, flush=True)
 
 
+def give_up(signum, frame):
+    raise SystemExit("[demo] no result after %d s: giving up" % LIMIT)
+
+
+# The code's own lifetime bounds a sign-in; the demo never waits longer.
+LIMIT = 330
+
+
 def main():
+    signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(LIMIT)
     bench = e2elib.Bench("demo", interval=2)
     try:
         args = bench.module_args("prompt=info")
@@ -38,6 +49,7 @@ def main():
         pid, fd = pty.fork()
         if pid == 0:
             os.execv(e2elib.BSURE, cmd)
+        child.append(pid)
         seen = ""
         approved = False
         serials = []
@@ -57,12 +69,14 @@ def main():
                 approved = True
                 if AUTO:
                     threading.Thread(target=approve, args=(bench, code,
-                                                           seen)).start()
+                                                           seen),
+                                     daemon=True).start()
                 else:
                     say("open the URL above in a browser (trust %s), "
                         "enter the code, sign in as alice / %s" %
                         (bench.ca, e2elib.IDP_PASSWORD))
         _, status = os.waitpid(pid, 0)
+        child.clear()
         for line in seen.splitlines():
             if "pam_bsure:" in line:
                 serials.append(int(line.split()[0]))
@@ -74,7 +88,15 @@ def main():
             say("key %d after logout: %s" % (s, (out.stdout + out.stderr)
                                              .strip() or "gone"))
     finally:
+        for pid in child:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         bench.close()
+
+
+child = []
 
 
 def approve(bench, code, text):
