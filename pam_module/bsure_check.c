@@ -96,13 +96,18 @@ check_helper(struct check *c, const char *helper, const char *conf)
 		close(fds[1]);
 		execle(helper, helper, "--check", "--conf", conf,
 		    (char *)NULL, envp);
-		printf("error: cannot run %s: %s\n", helper, strerror(errno));
+		/* _exit() skips stdio's flush: write directly. */
+		dprintf(STDOUT_FILENO, "error: cannot run %s: %s (install "
+		    "the helper or name it with --helper)\n", helper,
+		    strerror(errno));
 		_exit(127);
 	}
 	close(fds[1]);
 	out = fdopen(fds[0], "r");
 	while (out != NULL && fgets(line, sizeof(line), out) != NULL) {
 		fputs(line, stdout);
+		if (strncmp(line, "error:", 6) == 0)
+			c->errors++;
 		if (line_key(line, "max_wait", val, sizeof(val)))
 			c->max_wait = strtol(val, NULL, 10);
 	}
@@ -112,7 +117,8 @@ check_helper(struct check *c, const char *helper, const char *conf)
 		close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if ((pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) &&
+	    c->errors == 0)
 		finding(c, true, "configuration check failed (%s)", conf);
 }
 
@@ -178,7 +184,8 @@ check_sshd(struct check *c, const char *sshd_config)
 		finding(c, true, "sshd: UsePAM is %s, must be yes", usepam);
 	if (strcasecmp(kbd, "yes") != 0)
 		finding(c, true, "sshd: KbdInteractiveAuthentication is %s, "
-		    "must be yes", kbd);
+		    "must be yes (see the shipped sshd_config.d/bsure.conf)",
+		    kbd);
 	g = parse_grace(grace);
 	if (g > 0 && g < c->max_wait) {
 		finding(c, false, "sshd: LoginGraceTime %lds is below "

@@ -5,6 +5,11 @@
 #   tests/demo.sh [--auto-approve]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${BSURE_BUILD_DIR:-}" ] && [ -e "$top/config.status" ]; then
+	echo "$top is configured in place; run \"make distclean\" there first" \
+	    "(this script builds out of tree)" >&2
+	exit 1
+fi
 build=${BSURE_BUILD_DIR:-$top/tests/run/build}
 
 if [ ! -x "$build/pam_module/bsure" ] || [ ! -x "$build/helper/bsure-helper" ]

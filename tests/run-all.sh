@@ -6,6 +6,11 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -e "$top/config.status" ]; then
+	echo "$top is configured in place; run \"make distclean\" there first" \
+	    "(this script builds out of tree)" >&2
+	exit 1
+fi
 build=${BSURE_BUILD_DIR:-$top/tests/run/build}
 jobs=${BSURE_JOBS:-2}
 

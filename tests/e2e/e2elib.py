@@ -220,18 +220,14 @@ class Bench:
                                          "w"),
                              start_new_session=True)
         self.procs.append(p)
-        deadline = time.time() + 30
-        line = ""
-        while time.time() < deadline:
-            line = p.stdout.readline().decode()
-            if line.startswith("IDP_READY"):
-                break
-            if not line and p.poll() is not None:
-                break
-        if not line.startswith("IDP_READY"):
+        line = read_until(p.stdout.fileno(), r"IDP_READY[^\n]*\n", 60)
+        line = next((l for l in line.splitlines()
+                     if l.startswith("IDP_READY")), "")
+        if not line:
+            os.environ["BSURE_KEEP_STATE"] = "1"
             self.close()
-            raise RuntimeError("IdP did not start: see %s/idp.log" %
-                               self.state)
+            raise RuntimeError("the local IdP did not start within 60 s: "
+                               "see %s/idp.log" % self.state)
         fields = dict(kv.split("=", 1) for kv in line.split()[1:])
         self.idp_port = fields["port"]
         self.issuer = fields["issuer"]
