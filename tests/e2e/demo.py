@@ -18,7 +18,11 @@ e2elib.require_root_namespace()
 
 
 def say(text):
-    print("\033[1m[demo] %s\033[0m" % text, flush=True)
+    if sys.stdout.isatty():
+        text = "\033[1m[demo] %s\033[0m" % text
+    else:
+        text = "[demo] " + text
+    print(text, flush=True)
 
 
 def give_up(signum, frame):
