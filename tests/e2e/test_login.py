@@ -103,6 +103,41 @@ def test_tty_and_signal(bench):
     os.close(fd)
 
 
+def test_pamtester(bench):
+    """login-style: pamtester drives the shipped-like stack on a TTY."""
+    args = bench.module_args()
+    with open(os.path.join(bench.pamd, "bsure-e2e-login"), "w") as f:
+        f.write("auth required pam_nologin.so\n"
+                "auth required %s %s\naccount required %s %s\n"
+                "session optional pam_keyinit.so force revoke\n"
+                "session required %s %s\n" %
+                (e2elib.MODULE, args, e2elib.MODULE, args,
+                 e2elib.MODULE, args))
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("pamtester", ["pamtester", "-v", "bsure-e2e-login",
+                                "alice", "authenticate", "acct_mgmt",
+                                "open_session", "close_session"])
+    text = read_until(fd, r"code[: ]+[A-Z0-9-]{6,}")
+    code = e2elib.find_code(text)
+    check(code is not None and "Press Enter" in text,
+          "pamtester: the code comes with a press-Enter prompt")
+    if code:
+        os.write(fd, b"\n")       # Enter before approval: asked again
+        text += read_until(fd, r"Not approved yet")
+        check("Not approved yet" in text,
+              "Enter before approval prompts again")
+        bench.idpctl("approve", code, "--account", "alice")
+        os.write(fd, b"\n")
+    text += drain(fd, 30)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    check(os.waitstatus_to_exitcode(status) == 0 and
+          "session has successfully been closed" in text,
+          "pamtester: authenticate, acct_mgmt, open and close succeed:\n"
+          + text[-600:])
+
+
 def main():
     bench = e2elib.Bench("login")
     try:
@@ -110,6 +145,7 @@ def main():
         test_no_tty(bench)
         test_denied(bench)
         test_tty_and_signal(bench)
+        test_pamtester(bench)
     finally:
         bench.close()
     e2elib.finish()
