@@ -89,6 +89,13 @@ def key_state(serial):
     return "gone"
 
 
+def live_keys():
+    """Serials of every live pam_bsure key (root sees them all)."""
+    with open("/proc/keys") as f:
+        return {int(l.split()[0], 16) for l in f
+                if " pam_bsure" in l and "R" not in l.split()[1]}
+
+
 def wait_for(pred, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -156,11 +163,13 @@ def test_refused(bench, user, account, action, what, log_re):
             bench.idpctl("expire", code)
 
     before = len(bench.audit_events())
+    keys_before = live_keys()
     login = Login(bench, user, decide)
     ok = login.connect()
     check(not ok and login.code is not None, what + ": sign-in refused")
     check(not any("assword" in p for _, p in login.prompts),
           what + ": S3 no password prompt follows")
+    check(live_keys() <= keys_before, what + ": no key stored")
     login.close()
     events = bench.audit_events()[before:]
     reasons = " | ".join("%s %s" % (e.get("event"), e.get("reason", ""))
