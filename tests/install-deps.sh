@@ -13,7 +13,7 @@ apt-get install -y -q --no-install-recommends \
 	libpam0g-dev libcurl4-openssl-dev libjson-c-dev libkeyutils-dev \
 	libssl-dev libcmocka-dev libqrencode-dev \
 	openssl ca-certificates keyutils curl \
-	openssh-server openssh-client sudo pamtester \
+	openssh-server openssh-client sudo pamtester tinyproxy \
 	python3 python3-paramiko util-linux procps iproute2 \
 	libpam-modules libpam-runtime \
 	nodejs
