@@ -5,7 +5,6 @@
  * for ID token signing is understood: RSA and EC P-256 public keys.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "b64.h"
 #include "jwks.h"
+#include "util.h"
 
 #define JWKS_ALG_MAX 16
 #define JWKS_RSA_N_MAX (JWKS_RSA_BITS_MAX / 8 + 1) /* one leading zero */
@@ -41,18 +41,6 @@ struct jwks {
 	size_t n;
 	struct jwks_key keys[JWKS_KEYS_MAX];
 };
-
-static void
-jwks_errf(char *err, size_t errsize, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsize == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsize, fmt, ap);
-	va_end(ap);
-}
 
 /* A string member no longer than max; -ENOENT if absent. */
 static int
@@ -200,16 +188,16 @@ jwks_add_key(struct jwks *set, struct json_object *jwk, char *err,
 	int r;
 
 	if (!json_object_is_type(jwk, json_type_object)) {
-		jwks_errf(err, errsize, "key %zu: not an object", idx);
+		util_errf(err, errsize, "key %zu: not an object", idx);
 		return -EINVAL;
 	}
 	if (jwks_get_str(jwk, "kty", 16, &kty) < 0) {
-		jwks_errf(err, errsize, "key %zu: kty missing or invalid", idx);
+		util_errf(err, errsize, "key %zu: kty missing or invalid", idx);
 		return -EINVAL;
 	}
 	r = jwks_get_str(jwk, "use", 16, &use);
 	if (r == -EINVAL) {
-		jwks_errf(err, errsize, "key %zu: use invalid", idx);
+		util_errf(err, errsize, "key %zu: use invalid", idx);
 		return -EINVAL;
 	}
 	if (r == 0 && strcmp(use, "sig") != 0)
@@ -218,12 +206,12 @@ jwks_add_key(struct jwks *set, struct json_object *jwk, char *err,
 	if (r == -ENOENT)
 		return 0; /* our tokens always name their key */
 	if (r < 0 || kid[0] == '\0') {
-		jwks_errf(err, errsize, "key %zu: kid invalid", idx);
+		util_errf(err, errsize, "key %zu: kid invalid", idx);
 		return -EINVAL;
 	}
 	r = jwks_get_str(jwk, "alg", JWKS_ALG_MAX, &alg);
 	if (r == -EINVAL) {
-		jwks_errf(err, errsize, "key %zu: alg invalid", idx);
+		util_errf(err, errsize, "key %zu: alg invalid", idx);
 		return -EINVAL;
 	}
 
@@ -251,7 +239,7 @@ jwks_add_key(struct jwks *set, struct json_object *jwk, char *err,
 	return 1;
 bad:
 	ERR_clear_error();
-	jwks_errf(err, errsize, "key %zu (kid %s): malformed %s key", idx, kid,
+	util_errf(err, errsize, "key %zu (kid %s): malformed %s key", idx, kid,
 	    kty);
 	return -EINVAL;
 }
@@ -269,12 +257,12 @@ jwks_parse(const char *json, size_t len, struct jwks **ret_jwks, char *err,
 	if (json == NULL || ret_jwks == NULL)
 		return -EINVAL;
 	if (len > JWKS_MAX_LEN) {
-		jwks_errf(err, errsize, "JWKS larger than %d bytes",
+		util_errf(err, errsize, "JWKS larger than %d bytes",
 		    JWKS_MAX_LEN);
 		return -E2BIG;
 	}
 	if (memchr(json, '\0', len) != NULL) {
-		jwks_errf(err, errsize, "JWKS contains a NUL byte");
+		util_errf(err, errsize, "JWKS contains a NUL byte");
 		return -EINVAL;
 	}
 
@@ -285,13 +273,13 @@ jwks_parse(const char *json, size_t len, struct jwks **ret_jwks, char *err,
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	if (root == NULL ||
 	    json_tokener_get_error(tok) != json_tokener_success) {
-		jwks_errf(err, errsize, "JWKS is not valid JSON");
+		util_errf(err, errsize, "JWKS is not valid JSON");
 		r = -EINVAL;
 		goto out;
 	}
 	for (end = json_tokener_get_parse_end(tok); end < len; end++) {
 		if (strchr(" \t\r\n", json[end]) == NULL) {
-			jwks_errf(err, errsize, "JWKS has trailing data");
+			util_errf(err, errsize, "JWKS has trailing data");
 			r = -EINVAL;
 			goto out;
 		}
@@ -299,13 +287,13 @@ jwks_parse(const char *json, size_t len, struct jwks **ret_jwks, char *err,
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "keys", &keys) ||
 	    !json_object_is_type(keys, json_type_array)) {
-		jwks_errf(err, errsize, "JWKS has no \"keys\" array");
+		util_errf(err, errsize, "JWKS has no \"keys\" array");
 		r = -EINVAL;
 		goto out;
 	}
 	n = json_object_array_length(keys);
 	if (n > JWKS_KEYS_MAX) {
-		jwks_errf(err, errsize, "JWKS has more than %d keys",
+		util_errf(err, errsize, "JWKS has more than %d keys",
 		    JWKS_KEYS_MAX);
 		r = -E2BIG;
 		goto out;
@@ -324,7 +312,7 @@ jwks_parse(const char *json, size_t len, struct jwks **ret_jwks, char *err,
 			goto out;
 	}
 	if (set->n == 0) {
-		jwks_errf(err, errsize, "JWKS has no usable signing key");
+		util_errf(err, errsize, "JWKS has no usable signing key");
 		r = -ENOKEY;
 		goto out;
 	}
@@ -471,7 +459,7 @@ jwks_verify(const struct jwks *set, const char *kid, const char *alg,
 	else if (strcmp(alg, "ES256") == 0)
 		want = JWKS_KTY_EC;
 	else {
-		jwks_errf(reason, reasonsize, "alg %s not supported", alg);
+		util_errf(reason, reasonsize, "alg %s not supported", alg);
 		return -EKEYREJECTED;
 	}
 
@@ -484,23 +472,23 @@ jwks_verify(const struct jwks *set, const char *kid, const char *alg,
 			k = &set->keys[i];
 	}
 	if (!kid_seen) {
-		jwks_errf(reason, reasonsize, "kid %s not in JWKS", kid);
+		util_errf(reason, reasonsize, "kid %s not in JWKS", kid);
 		return -ENOKEY;
 	}
 	if (k == NULL) {
-		jwks_errf(reason, reasonsize, "key %s does not fit alg %s",
+		util_errf(reason, reasonsize, "key %s does not fit alg %s",
 		    kid, alg);
 		return -EKEYREJECTED;
 	}
 
 	/* Step 2: the key's own restrictions. */
 	if (k->alg[0] != '\0' && strcmp(k->alg, alg) != 0) {
-		jwks_errf(reason, reasonsize,
+		util_errf(reason, reasonsize,
 		    "key %s is for alg %s, token says %s", kid, k->alg, alg);
 		return -EKEYREJECTED;
 	}
 	if (k->kty == JWKS_KTY_RSA && k->bits < JWKS_RSA_BITS_MIN) {
-		jwks_errf(reason, reasonsize, "key %s has only %d bits", kid,
+		util_errf(reason, reasonsize, "key %s has only %d bits", kid,
 		    k->bits);
 		return -EKEYREJECTED;
 	}
@@ -508,10 +496,10 @@ jwks_verify(const struct jwks *set, const char *kid, const char *alg,
 	/* Step 3: the signature. */
 	r = jwks_evp_verify(k, alg, data, len, sig, siglen);
 	if (r == -EKEYREJECTED)
-		jwks_errf(reason, reasonsize, "bad signature (kid %s, %s)", kid,
+		util_errf(reason, reasonsize, "bad signature (kid %s, %s)", kid,
 		    alg);
 	else if (r < 0)
-		jwks_errf(reason, reasonsize, "signature check failed: %s",
+		util_errf(reason, reasonsize, "signature check failed: %s",
 		    strerror(-r));
 	return r;
 }

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "b64.h"
 #include "jwt.h"
+#include "util.h"
 
 struct jwt {
 	char *raw;          /* copy of the token, wiped on free */
@@ -28,18 +28,6 @@ struct jwt {
 };
 
 static const char *const jwt_default_algs[] = { "RS256", NULL };
-
-static void
-jwt_errf(char *err, size_t errsize, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsize == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsize, fmt, ap);
-	va_end(ap);
-}
 
 /* One segment: base64url-decode, then a JSON object of bounded depth. */
 static int
@@ -160,14 +148,14 @@ jwt_parse_header(struct jwt *t, char *err, size_t errsize)
 
 	r = jwt_claim_string(t->header, "alg", JWT_ALG_MAX, &t->alg);
 	if (r < 0 || t->alg[0] == '\0') {
-		jwt_errf(err, errsize, "header alg missing or invalid");
+		util_errf(err, errsize, "header alg missing or invalid");
 		return -EINVAL;
 	}
 	r = jwt_claim_string(t->header, "kid", JWKS_KID_MAX, &t->kid);
 	if (r == -ENOENT) {
 		t->kid = NULL;
 	} else if (r < 0 || t->kid[0] == '\0') {
-		jwt_errf(err, errsize, "header kid invalid");
+		util_errf(err, errsize, "header kid invalid");
 		return -EINVAL;
 	}
 	return 0;
@@ -188,7 +176,7 @@ jwt_parse(const char *token, struct jwt **ret_jwt, char *err,
 	/* Step 1: size and shape, before any allocation. */
 	len = strnlen(token, JWT_MAX_LEN + 1);
 	if (len > JWT_MAX_LEN) {
-		jwt_errf(err, errsize, "token longer than %d bytes",
+		util_errf(err, errsize, "token longer than %d bytes",
 		    JWT_MAX_LEN);
 		return -E2BIG;
 	}
@@ -197,7 +185,7 @@ jwt_parse(const char *token, struct jwt **ret_jwt, char *err,
 		    !((token[i] >= 'A' && token[i] <= 'Z') ||
 		    (token[i] >= 'a' && token[i] <= 'z') ||
 		    (token[i] >= '0' && token[i] <= '9'))) {
-			jwt_errf(err, errsize,
+			util_errf(err, errsize,
 			    "token has a character outside base64url");
 			return -EINVAL;
 		}
@@ -207,7 +195,7 @@ jwt_parse(const char *token, struct jwt **ret_jwt, char *err,
 	    : NULL;
 	if (dot2 == NULL ||
 	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL) {
-		jwt_errf(err, errsize, "token is not three segments");
+		util_errf(err, errsize, "token is not three segments");
 		return -EINVAL;
 	}
 
@@ -227,21 +215,21 @@ jwt_parse(const char *token, struct jwt **ret_jwt, char *err,
 	r = jwt_decode_json(token, (size_t)(dot1 - token), JWT_HEADER_MAX,
 	    &t->header);
 	if (r < 0) {
-		jwt_errf(err, errsize, "header is not a base64url JSON object"
+		util_errf(err, errsize, "header is not a base64url JSON object"
 		    " (%s)", r == -E2BIG ? "too large" : "malformed");
 		goto out;
 	}
 	r = jwt_decode_json(dot1 + 1, (size_t)(dot2 - dot1 - 1),
 	    JWT_CLAIMS_MAX, &t->claims);
 	if (r < 0) {
-		jwt_errf(err, errsize, "claims are not a base64url JSON object"
+		util_errf(err, errsize, "claims are not a base64url JSON object"
 		    " (%s)", r == -E2BIG ? "too large" : "malformed");
 		goto out;
 	}
 	r = b64url_decode(dot2 + 1, len - t->signed_len - 1, t->sig,
 	    JWT_SIG_MAX, &t->sig_len);
 	if (r < 0) {
-		jwt_errf(err, errsize, "signature is not base64url (%s)",
+		util_errf(err, errsize, "signature is not base64url (%s)",
 		    r == -ENOBUFS ? "too large" : "malformed");
 		r = r == -ENOBUFS ? -E2BIG : -EINVAL;
 		goto out;
@@ -288,44 +276,44 @@ jwt_check_header(const struct jwt *t, const struct jwt_expect *e,
 	int r;
 
 	if (strcasecmp(t->alg, "none") == 0) {
-		jwt_errf(reason, reasonsize, "alg none refused");
+		util_errf(reason, reasonsize, "alg none refused");
 		return -EKEYREJECTED;
 	}
 	/* HMAC keyed with our public key is the classic confusion attack. */
 	if (strncasecmp(t->alg, "HS", 2) == 0) {
-		jwt_errf(reason, reasonsize, "HMAC alg %s refused", t->alg);
+		util_errf(reason, reasonsize, "HMAC alg %s refused", t->alg);
 		return -EKEYREJECTED;
 	}
 	for (i = 0; algs[i] != NULL; i++)
 		if (strcmp(algs[i], t->alg) == 0)
 			break;
 	if (algs[i] == NULL) {
-		jwt_errf(reason, reasonsize, "alg %s not allowed", t->alg);
+		util_errf(reason, reasonsize, "alg %s not allowed", t->alg);
 		return -EKEYREJECTED;
 	}
 
 	/* RFC 7515 section 4.1.11: unknown crit extensions must fail. */
 	if (json_object_object_get_ex(t->header, "crit", &v)) {
-		jwt_errf(reason, reasonsize, "crit header refused");
+		util_errf(reason, reasonsize, "crit header refused");
 		return -EKEYREJECTED;
 	}
 	/* Entra puts a nonce in the header of Graph access tokens only. */
 	if (json_object_object_get_ex(t->header, "nonce", &v)) {
-		jwt_errf(reason, reasonsize,
+		util_errf(reason, reasonsize,
 		    "header nonce refused (an access token, not an ID token)");
 		return -EKEYREJECTED;
 	}
 	r = jwt_claim_string(t->header, "typ", JWT_ALG_MAX, &typ);
 	if (r == 0 && strcasecmp(typ, "JWT") != 0) {
-		jwt_errf(reason, reasonsize, "typ %s refused", typ);
+		util_errf(reason, reasonsize, "typ %s refused", typ);
 		return -EKEYREJECTED;
 	}
 	if (r < 0 && r != -ENOENT) {
-		jwt_errf(reason, reasonsize, "typ invalid");
+		util_errf(reason, reasonsize, "typ invalid");
 		return -EKEYREJECTED;
 	}
 	if (t->kid == NULL) {
-		jwt_errf(reason, reasonsize, "kid missing");
+		util_errf(reason, reasonsize, "kid missing");
 		return -EKEYREJECTED;
 	}
 	return 0;
@@ -351,7 +339,7 @@ jwt_check_aud(struct json_object *claims, const char *client_id,
 	int r;
 
 	if (!json_object_object_get_ex(claims, "aud", &aud)) {
-		jwt_errf(reason, reasonsize, "aud missing");
+		util_errf(reason, reasonsize, "aud missing");
 		return -EPERM;
 	}
 	if (json_object_is_type(aud, json_type_string)) {
@@ -360,13 +348,13 @@ jwt_check_aud(struct json_object *claims, const char *client_id,
 	} else if (json_object_is_type(aud, json_type_array)) {
 		n = json_object_array_length(aud);
 		if (n == 0 || n > JWT_ARRAY_MAX) {
-			jwt_errf(reason, reasonsize, "aud array size %zu", n);
+			util_errf(reason, reasonsize, "aud array size %zu", n);
 			return -EINVAL;
 		}
 		for (i = 0; i < n; i++) {
 			v = json_object_array_get_idx(aud, i);
 			if (!json_object_is_type(v, json_type_string)) {
-				jwt_errf(reason, reasonsize,
+				util_errf(reason, reasonsize,
 				    "aud entry not a string");
 				return -EINVAL;
 			}
@@ -374,26 +362,26 @@ jwt_check_aud(struct json_object *claims, const char *client_id,
 				found = true;
 		}
 	} else {
-		jwt_errf(reason, reasonsize, "aud not a string or array");
+		util_errf(reason, reasonsize, "aud not a string or array");
 		return -EINVAL;
 	}
 	if (!found) {
-		jwt_errf(reason, reasonsize, "aud mismatch");
+		util_errf(reason, reasonsize, "aud mismatch");
 		return -EPERM;
 	}
 
 	/* OIDC Core 3.1.3.7 steps 4 and 5. */
 	r = jwt_claim_string(claims, "azp", JWT_STR_MAX, &azp);
 	if (r == -ENOENT && n > 1) {
-		jwt_errf(reason, reasonsize, "azp missing with several aud");
+		util_errf(reason, reasonsize, "azp missing with several aud");
 		return -EPERM;
 	}
 	if (r != -ENOENT && r < 0) {
-		jwt_errf(reason, reasonsize, "azp invalid");
+		util_errf(reason, reasonsize, "azp invalid");
 		return -EINVAL;
 	}
 	if (r == 0 && strcmp(azp, client_id) != 0) {
-		jwt_errf(reason, reasonsize, "azp mismatch");
+		util_errf(reason, reasonsize, "azp mismatch");
 		return -EPERM;
 	}
 	return 0;
@@ -409,15 +397,15 @@ jwt_check_str(struct json_object *claims, const char *name,
 
 	r = jwt_claim_string(claims, name, JWT_STR_MAX, &s);
 	if (r == -ENOENT) {
-		jwt_errf(reason, reasonsize, "%s missing", name);
+		util_errf(reason, reasonsize, "%s missing", name);
 		return -EPERM;
 	}
 	if (r < 0) {
-		jwt_errf(reason, reasonsize, "%s not a valid string", name);
+		util_errf(reason, reasonsize, "%s not a valid string", name);
 		return -EINVAL;
 	}
 	if (icase ? strcasecmp(s, want) != 0 : strcmp(s, want) != 0) {
-		jwt_errf(reason, reasonsize, "%s mismatch (got %.128s)", name,
+		util_errf(reason, reasonsize, "%s mismatch (got %.128s)", name,
 		    s);
 		return -EPERM;
 	}
@@ -434,40 +422,40 @@ jwt_check_times(struct json_object *claims, const struct jwt_expect *e,
 
 	r = jwt_claim_time(claims, "exp", &exp);
 	if (r < 0) {
-		jwt_errf(reason, reasonsize, "exp %s",
+		util_errf(reason, reasonsize, "exp %s",
 		    r == -ENOENT ? "missing" : "invalid");
 		return -EINVAL;
 	}
 	r = jwt_claim_time(claims, "iat", &iat);
 	if (r < 0) {
-		jwt_errf(reason, reasonsize, "iat %s",
+		util_errf(reason, reasonsize, "iat %s",
 		    r == -ENOENT ? "missing" : "invalid");
 		return -EINVAL;
 	}
 	r = jwt_claim_time(claims, "nbf", &nbf);
 	if (r < 0 && r != -ENOENT) {
-		jwt_errf(reason, reasonsize, "nbf invalid");
+		util_errf(reason, reasonsize, "nbf invalid");
 		return -EINVAL;
 	}
 
 	/* All values are within 0..JWT_TIME_MAX: no overflow below. */
 	if (now > (long long)exp + skew) {
-		jwt_errf(reason, reasonsize, "exp in the past (by %lld s)",
+		util_errf(reason, reasonsize, "exp in the past (by %lld s)",
 		    now - (long long)exp);
 		return -ESTALE;
 	}
 	if (r == 0 && now < (long long)nbf - skew) {
-		jwt_errf(reason, reasonsize, "nbf in the future (by %lld s)",
+		util_errf(reason, reasonsize, "nbf in the future (by %lld s)",
 		    (long long)nbf - now);
 		return -ESTALE;
 	}
 	if ((long long)iat > now + skew) {
-		jwt_errf(reason, reasonsize, "iat in the future (by %lld s)",
+		util_errf(reason, reasonsize, "iat in the future (by %lld s)",
 		    (long long)iat - now);
 		return -ESTALE;
 	}
 	if (e->max_age > 0 && (long long)iat < now - e->max_age) {
-		jwt_errf(reason, reasonsize,
+		util_errf(reason, reasonsize,
 		    "iat too old (%lld s ago, max_age %ld s)",
 		    now - (long long)iat, e->max_age);
 		return -ESTALE;
@@ -484,7 +472,7 @@ jwt_check_expect(const struct jwt_expect *e, char *reason,
 	    e->clock_skew < 0 || e->clock_skew > JWT_SKEW_MAX ||
 	    e->now < 0 || (long long)e->now > JWT_TIME_MAX ||
 	    e->max_age < 0 || e->max_age > JWT_TIME_MAX) {
-		jwt_errf(reason, reasonsize, "invalid validation settings");
+		util_errf(reason, reasonsize, "invalid validation settings");
 		return -EINVAL;
 	}
 	return 0;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,11 @@
 
 #include "jwt.h"
 #include "policy.h"
+#include "util.h"
 
 static const char *const policy_user_claims[] = {
 	"upn", "preferred_username", "email", "oid", "sub", NULL
 };
-
-static void
-policy_errf(char *reason, size_t reasonsize, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reasonsize == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, reasonsize, fmt, ap);
-	va_end(ap);
-}
 
 /* ASCII only: a locale must not decide who someone is. */
 static int
@@ -210,7 +198,7 @@ policy_copy_claim(struct json_object *claims, const char *name, char *out,
 		return 0;
 	}
 	if (r < 0) {
-		policy_errf(reason, reasonsize, "claim %s invalid", name);
+		util_errf(reason, reasonsize, "claim %s invalid", name);
 		return r;
 	}
 	snprintf(out, outsize, "%s", s);
@@ -250,7 +238,7 @@ policy_map_user(const struct bsure_conf *conf, const char *pam_user,
 	if (conf == NULL || claims == NULL || ret_id == NULL)
 		return BSURE_UNAVAIL;
 	if (!policy_user_ok(pam_user)) {
-		policy_errf(reason, reasonsize, "invalid local user name");
+		util_errf(reason, reasonsize, "invalid local user name");
 		return BSURE_AUTH_ERR;
 	}
 	memset(&id, 0, sizeof(id));
@@ -261,17 +249,17 @@ policy_map_user(const struct bsure_conf *conf, const char *pam_user,
 		if (strcmp(policy_user_claims[i], claim) == 0)
 			break;
 	if (policy_user_claims[i] == NULL) {
-		policy_errf(reason, reasonsize, "user_claim %s not supported",
+		util_errf(reason, reasonsize, "user_claim %s not supported",
 		    claim);
 		return BSURE_UNAVAIL;
 	}
 	r = jwt_claim_string(claims, claim, sizeof(id.user_value) - 1, &value);
 	if (r == -ENOENT) {
-		policy_errf(reason, reasonsize, "claim %s missing", claim);
+		util_errf(reason, reasonsize, "claim %s missing", claim);
 		return BSURE_AUTH_ERR;
 	}
 	if (r < 0 || value[0] == '\0') {
-		policy_errf(reason, reasonsize, "claim %s invalid", claim);
+		util_errf(reason, reasonsize, "claim %s invalid", claim);
 		return BSURE_AUTH_ERR;
 	}
 	snprintf(id.user_value, sizeof(id.user_value), "%s", value);
@@ -281,14 +269,14 @@ policy_map_user(const struct bsure_conf *conf, const char *pam_user,
 	if (strncmp(map, "file:", 5) == 0) {
 		r = policy_read_map(map + 5, &text, &len);
 		if (r < 0) {
-			policy_errf(reason, reasonsize,
+			util_errf(reason, reasonsize,
 			    "user_map file %s: %s", map + 5, strerror(-r));
 			return BSURE_UNAVAIL;
 		}
 		r = policy_map_file(text, len, claim, pam_user, value, &line);
 		free(text);
 		if (r < 0) {
-			policy_errf(reason, reasonsize,
+			util_errf(reason, reasonsize,
 			    "user_map file %s: line %zu malformed", map + 5,
 			    line);
 			return BSURE_UNAVAIL;
@@ -296,14 +284,14 @@ policy_map_user(const struct bsure_conf *conf, const char *pam_user,
 	} else {
 		r = policy_expand(map, pam_user, want, sizeof(want));
 		if (r == -EINVAL) {
-			policy_errf(reason, reasonsize,
+			util_errf(reason, reasonsize,
 			    "user_map pattern invalid (needs %%u)");
 			return BSURE_UNAVAIL;
 		}
 		r = r == 0 && policy_value_equal(claim, want, value);
 	}
 	if (r != 1) {
-		policy_errf(reason, reasonsize, "%s does not map to %s", value,
+		util_errf(reason, reasonsize, "%s does not map to %s", value,
 		    pam_user);
 		return BSURE_AUTH_ERR;
 	}
@@ -318,7 +306,7 @@ policy_map_user(const struct bsure_conf *conf, const char *pam_user,
 		return res;
 	if (jwt_claim_time(claims, "exp", &id.exp) < 0 ||
 	    jwt_claim_time(claims, "iat", &id.iat) < 0) {
-		policy_errf(reason, reasonsize, "claim exp or iat invalid");
+		util_errf(reason, reasonsize, "claim exp or iat invalid");
 		return res;
 	}
 
@@ -360,7 +348,7 @@ policy_check_group(const struct bsure_conf *conf, struct json_object *claims,
 	if (!conf->require_group)
 		return BSURE_OK;
 	if (conf->n_exception_group == 0) {
-		policy_errf(reason, reasonsize,
+		util_errf(reason, reasonsize,
 		    "no exception_group configured");
 		return BSURE_UNAVAIL;
 	}
@@ -370,21 +358,21 @@ policy_check_group(const struct bsure_conf *conf, struct json_object *claims,
 		if (policy_has_overage(claims)) {
 			if (ret_overage != NULL)
 				*ret_overage = true;
-			policy_errf(reason, reasonsize,
+			util_errf(reason, reasonsize,
 			    "groups overage: Graph lookup not configured");
 			return BSURE_UNAVAIL;
 		}
-		policy_errf(reason, reasonsize,
+		util_errf(reason, reasonsize,
 		    "not in exception group (no groups claim)");
 		return BSURE_PERM_DENIED;
 	}
 	if (!json_object_is_type(groups, json_type_array)) {
-		policy_errf(reason, reasonsize, "groups claim not an array");
+		util_errf(reason, reasonsize, "groups claim not an array");
 		return BSURE_AUTH_ERR;
 	}
 	n = json_object_array_length(groups);
 	if (n > POLICY_GROUPS_MAX) {
-		policy_errf(reason, reasonsize, "groups claim too large");
+		util_errf(reason, reasonsize, "groups claim too large");
 		return BSURE_AUTH_ERR;
 	}
 
@@ -392,7 +380,7 @@ policy_check_group(const struct bsure_conf *conf, struct json_object *claims,
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(groups, i);
 		if (!json_object_is_type(v, json_type_string)) {
-			policy_errf(reason, reasonsize,
+			util_errf(reason, reasonsize,
 			    "groups claim has a non-string entry");
 			return BSURE_AUTH_ERR;
 		}
@@ -414,7 +402,7 @@ policy_check_group(const struct bsure_conf *conf, struct json_object *claims,
 			}
 		}
 	}
-	policy_errf(reason, reasonsize, "not in exception group");
+	util_errf(reason, reasonsize, "not in exception group");
 	return BSURE_PERM_DENIED;
 }
 
@@ -436,11 +424,11 @@ policy_required_claim(struct json_object *claims, const struct conf_claim *c,
 	size_t i, n;
 
 	if (c->name == NULL || c->value == NULL) {
-		policy_errf(reason, reasonsize, "require_claim invalid");
+		util_errf(reason, reasonsize, "require_claim invalid");
 		return BSURE_UNAVAIL;
 	}
 	if (!json_object_object_get_ex(claims, c->name, &v) || v == NULL) {
-		policy_errf(reason, reasonsize, "required claim %s missing",
+		util_errf(reason, reasonsize, "required claim %s missing",
 		    c->name);
 		return BSURE_PERM_DENIED;
 	}
@@ -463,13 +451,13 @@ policy_required_claim(struct json_object *claims, const struct conf_claim *c,
 			if (policy_json_str_equal(item, c->value))
 				return BSURE_OK;
 		}
-		policy_errf(reason, reasonsize, "required claim %s lacks %s",
+		util_errf(reason, reasonsize, "required claim %s lacks %s",
 		    c->name, c->value);
 		return BSURE_PERM_DENIED;
 	default:
 		break;
 	}
-	policy_errf(reason, reasonsize, "required claim %s is not %s",
+	util_errf(reason, reasonsize, "required claim %s is not %s",
 	    c->name, c->value);
 	return BSURE_PERM_DENIED;
 }
@@ -503,13 +491,13 @@ policy_check_claims(const struct bsure_conf *conf, struct json_object *claims,
 	if (conf->device_policy == DEVICE_POLICY_NONE)
 		return BSURE_OK;
 	if (r == -ENOENT) {
-		policy_errf(reason, reasonsize, "device claim %s missing",
+		util_errf(reason, reasonsize, "device claim %s missing",
 		    dclaim);
 		return BSURE_PERM_DENIED;
 	}
 	if (r < 0 || id->device[0] == '\0') {
 		id->device[0] = '\0';
-		policy_errf(reason, reasonsize, "device claim %s invalid",
+		util_errf(reason, reasonsize, "device claim %s invalid",
 		    dclaim);
 		return BSURE_PERM_DENIED;
 	}
