@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "util.h"
 
 static struct {
 	bool debug;
@@ -30,19 +31,10 @@ static struct {
 	char rhost[128];
 } log_state = { .mirror_fd = -1, .audit_fd = -1 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 long long
 log_elapsed_ms(void)
 {
-	return mono_ms() - log_state.start_ms;
+	return util_now_ms() - log_state.start_ms;
 }
 
 void
@@ -50,7 +42,7 @@ log_init(bool debug, int mirror_fd)
 {
 	log_state.debug = debug;
 	log_state.mirror_fd = mirror_fd;
-	log_state.start_ms = mono_ms();
+	log_state.start_ms = util_now_ms();
 	openlog("bsure-helper", LOG_PID, LOG_AUTHPRIV);
 }
 

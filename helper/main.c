@@ -20,13 +20,14 @@
 
 #include "bsure_proto.h"
 #include "conf.h"
+#include "devpoll.h"
 #include "http.h"
 #include "jwt.h"
 #include "log.h"
 #include "oidc.h"
 #include "policy.h"
-#include "devpoll.h"
 #include "qr.h"
+#include "util.h"
 
 #ifndef BSURE_SYSCONFDIR
 #define BSURE_SYSCONFDIR "/etc"
@@ -56,15 +57,6 @@ struct outcome {
 	const char *text;   /* sentence for the user */
 	char detail[512];   /* more for the log */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 harden(void)
@@ -250,7 +242,7 @@ ops_wait_until(void *ctx, long long when)
 
 	for (;;) {
 		struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
-		long long left = when - now_ms();
+		long long left = when - util_now_ms();
 		int n;
 
 		if (left <= 0)
@@ -294,7 +286,7 @@ pc_poll(void *ctx, struct token_reply *r)
 static long long
 pc_now(void *ctx)
 {
-	return now_ms();
+	return util_now_ms();
 }
 
 static int
@@ -403,7 +395,7 @@ device_flow(struct helper *h, struct outcome *out,
 		log_debug("jwks prefetch failed: %s", err);
 
 	pc.device_code = d.device_code;
-	poll_start(&s, d.interval, d.expires_in, h->conf.max_wait, now_ms());
+	poll_start(&s, d.interval, d.expires_in, h->conf.max_wait, util_now_ms());
 	r = poll_run(&s, &ops, &reply, &v);
 	oidc_device_wipe(&d);
 	if (r < 0) {
