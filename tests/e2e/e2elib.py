@@ -351,6 +351,19 @@ def find_code(text):
     return m.group(1) if m else None
 
 
+def ssh_exec(transport, cmd):
+    """Run cmd over an SSH transport: (exit status, all it printed)."""
+    chan = transport.open_session()
+    chan.exec_command(cmd)
+    out = b""
+    while True:
+        data = chan.recv(65536)
+        if not data:
+            break
+        out += data
+    return chan.recv_exit_status(), out.decode()
+
+
 def helper_processes():
     """PIDs of running helpers of this build (not another test run's)."""
     out = []

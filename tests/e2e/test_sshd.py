@@ -55,15 +55,7 @@ class Login:
         return self.ok
 
     def run(self, cmd):
-        chan = self.t.open_session()
-        chan.exec_command(cmd)
-        out = b""
-        while True:
-            data = chan.recv(65536)
-            if not data:
-                break
-            out += data
-        return chan.recv_exit_status(), out.decode()
+        return e2elib.ssh_exec(self.t, cmd)
 
     def close(self):
         if self.t:

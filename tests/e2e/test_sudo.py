@@ -103,7 +103,7 @@ def test_reuse(bench):
     out = sudo_in_session(t)
     check("rc=0" in out and e2elib.find_code(out) is None,
           "sudo_reuse: sudo inside the login reuses its token, no new code")
-    _, keys = run_in(t, "keyctl show @s")
+    _, keys = e2elib.ssh_exec(t, "keyctl show @s")
     n = keys.count("pam_bsure:")
     check(n == 1, "reuse adds no key (%d keys)" % n)
     t.close()
@@ -114,18 +114,6 @@ def test_reuse(bench):
     check(e2elib.find_code(out) is not None,
           "sudo_reuse = 0: sudo runs a fresh flow")
     t.close()
-
-
-def run_in(t, cmd):
-    chan = t.open_session()
-    chan.exec_command(cmd)
-    out = b""
-    while True:
-        data = chan.recv(65536)
-        if not data:
-            break
-        out += data
-    return chan.recv_exit_status(), out.decode()
 
 
 def main():
