@@ -10,13 +10,6 @@
 
 #include "args.h"
 
-#ifndef BSURE_CONF_PATH
-#define BSURE_CONF_PATH "/etc/security/pam_bsure.conf"
-#endif
-#ifndef BSURE_HELPER_PATH
-#define BSURE_HELPER_PATH "/usr/libexec/pam_bsure/bsure-helper"
-#endif
-
 /* Value of "name=value" if arg starts with "name=", else NULL. */
 static const char *
 arg_value(const char *arg, const char *name)

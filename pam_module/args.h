@@ -8,6 +8,14 @@
 
 #include <stdbool.h>
 
+/* The build passes the installed paths; these serve a bare compile. */
+#ifndef BSURE_CONF_PATH
+#define BSURE_CONF_PATH "/etc/security/pam_bsure.conf"
+#endif
+#ifndef BSURE_HELPER_PATH
+#define BSURE_HELPER_PATH "/usr/libexec/pam_bsure/bsure-helper"
+#endif
+
 enum args_prompt { ARGS_PROMPT_ENTER, ARGS_PROMPT_INFO };
 enum args_no_tty { ARGS_NO_TTY_FAIL, ARGS_NO_TTY_IGNORE };
 enum args_keyring {

@@ -20,14 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "bsure.h"
-
-#ifndef BSURE_CONF_PATH
-#define BSURE_CONF_PATH "/etc/security/pam_bsure.conf"
-#endif
-#ifndef BSURE_HELPER_PATH
-#define BSURE_HELPER_PATH "/usr/libexec/pam_bsure/bsure-helper"
-#endif
 
 #define CHECK_LINE_MAX 1024
 #define CHECK_FILES_MAX 256
