@@ -395,7 +395,8 @@ device_flow(struct helper *h, struct outcome *out,
 		log_debug("jwks prefetch failed: %s", err);
 
 	pc.device_code = d.device_code;
-	poll_start(&s, d.interval, d.expires_in, h->conf.max_wait, util_now_ms());
+	poll_start(&s, d.interval, d.expires_in, h->conf.max_wait,
+	    util_now_ms());
 	r = poll_run(&s, &ops, &reply, &v);
 	oidc_device_wipe(&d);
 	if (r < 0) {

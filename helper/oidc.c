@@ -576,7 +576,8 @@ oidc_load_jwks(struct oidc *o, bool force, char *err, size_t errsize)
 			log_debug("could not write %s", stamp);
 		log_note(LOG_INFO, "msg", "unknown kid: refetching jwks",
 		    NULL);
-		return oidc_jwks_fetch(o, have_path ? path : NULL, err, errsize);
+		return oidc_jwks_fetch(o, have_path ? path : NULL, err,
+		    errsize);
 	}
 
 	if (o->jwks != NULL)
