@@ -526,6 +526,7 @@ run_auth(struct helper *h)
 	struct policy_identity id;
 	struct outcome out = { 0 };
 	char *reuse = NULL, *token = NULL;
+	bool reported = false; /* try_reuse sent its own RESULT */
 	char err[512];
 	int r;
 
@@ -575,18 +576,16 @@ run_auth(struct helper *h)
 		goto done;
 	}
 
-	if (reuse != NULL && h->conf.sudo_reuse > 0 &&
-	    try_reuse(h, reuse, &id))
-		goto out;
-
-	device_flow(h, &out, &id, &token);
+	reported = reuse != NULL && h->conf.sudo_reuse > 0 &&
+	    try_reuse(h, reuse, &id);
+	if (!reported)
+		device_flow(h, &out, &id, &token);
 done:
-	if (h->fd >= 0)
+	if (!reported && h->fd >= 0)
 		send_result(h, &out, out.result == BSURE_OK ? &id : NULL,
 		    token, false);
-	else
+	else if (!reported)
 		log_outcome(h, &out, NULL);
-out:
 	if (reuse != NULL) {
 		explicit_bzero(reuse, strlen(reuse));
 		free(reuse);
