@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Discovery, JWKS, device authorization and token polling against the
- * configured issuer.  Every answer is untrusted: JSON depth and string
- * lengths are bounded, URLs must be https, display text is cleaned of
- * terminal control bytes, and the device code goes nowhere but the token
- * endpoint.
+ * configured issuer.  Every answer is untrusted: JSON depth and strings
+ * are bounded, URLs must be https, display text loses terminal control
+ * bytes, and the device code goes nowhere but the token endpoint.
  */
 #include "config.h"
 

@@ -3,7 +3,14 @@
  * The protocol between pam_bsure.so and bsure-helper over a socketpair.
  * Both ends distrust each other's bytes: every frame and field is bounded
  * and checked before use.
- *
+ */
+#ifndef BSURE_PROTO_H
+#define BSURE_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
  * Frame:  u32 length (big endian, of what follows, <= BSURE_MSG_MAX)
  *         u8  type
  *         fields: u8 tag, u16 length (big endian), bytes
@@ -26,11 +33,6 @@
  * RESULT may come at any time instead of CODE or PENDING; it is the last
  * message.  The helper is started as: bsure-helper --conf PATH [--debug].
  */
-#ifndef BSURE_PROTO_H
-#define BSURE_PROTO_H
-
-#include <stddef.h>
-#include <stdint.h>
 
 #define BSURE_PROTO_VERSION 1
 
