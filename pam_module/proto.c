@@ -1,3 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The shared protocol framing, compiled into the module. */
+/*
+ * The shared protocol framing (include/bsure_proto.c), compiled into the
+ * module so that both ends build their frames with the same code.
+ */
 #include "bsure_proto.c"
