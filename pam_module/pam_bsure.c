@@ -544,9 +544,9 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 		return PAM_SUCCESS;
 	}
 
+	/* XXX: ID tokens cannot be revoked at the IdP (no revocation
+	 * endpoint for them); the local key is all there is (case S11). */
 	r = kr_session_revoke(serial, user);
-	/* ID tokens cannot be revoked at the IdP (no revocation endpoint
-	 * for them); the local key is all there is (case S11). */
 	pam_syslog(pamh, r < 0 ? LOG_WARNING : LOG_INFO,
 	    "event=session_close user=%s service=%s key=%d revocation=local"
 	    "%s%s", user, item_str(pamh, PAM_SERVICE), serial,
