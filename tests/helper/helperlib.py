@@ -5,8 +5,10 @@
 import json
 import os
 import queue
+import select
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -161,17 +163,15 @@ class Env:
         os.makedirs(state)
         cmd = [os.path.join(SRCDIR, "tests", "idp", "start.sh"), state] + \
             list(idp_args)
-        self.idp_proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE,
-            stderr=open(os.path.join(self.dir, "idp.log"), "w"),
-            start_new_session=True)
-        deadline = time.monotonic() + 30
-        line = ""
-        while time.monotonic() < deadline:
-            line = self.idp_proc.stdout.readline().decode()
-            if line.startswith("IDP_READY") or not line:
+        # One more try if the IdP does not come up: a stalled start must
+        # cost a bounded wait, not the whole run.
+        for attempt in (1, 2):
+            line = self._start_idp(cmd, 30)
+            if line.startswith("IDP_READY"):
                 break
+            print("IdP start %d: no ready line in 30 s" % attempt)
         if not line.startswith("IDP_READY"):
+            failures.append("IdP did not start")
             self.close()
             raise RuntimeError("IdP did not start; see %s/idp.log" %
                                self.dir)
@@ -181,6 +181,37 @@ class Env:
         self.idp = idpctl.Idp(self.port, self.ca)
         self.audit = os.path.join(self.dir, "audit.jsonl")
         self.conf = self.write_conf()
+
+    def _start_idp(self, cmd, timeout):
+        """Starts the IdP; its ready line, or "" after timeout seconds."""
+        self.idp_proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE,
+            stderr=open(os.path.join(self.dir, "idp.log"), "a"),
+            start_new_session=True)
+        fd = self.idp_proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        buf = b""
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            data = os.read(fd, 4096)
+            if not data:
+                break
+            buf += data
+        line = buf.decode("utf-8", "replace").split("\n")[0]
+        if not line.startswith("IDP_READY"):
+            self._stop_idp()
+        return line
+
+    def _stop_idp(self):
+        if self.idp_proc.poll() is None:
+            os.killpg(self.idp_proc.pid, signal.SIGTERM)
+            try:
+                self.idp_proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.idp_proc.pid, signal.SIGKILL)
+                self.idp_proc.wait()
 
     def write_conf(self, extra="", name="pam_bsure.conf"):
         path = os.path.join(self.dir, name)
@@ -206,12 +237,7 @@ class Env:
             return []
 
     def close(self):
-        if self.idp_proc.poll() is None:
-            self.idp_proc.terminate()
-            try:
-                self.idp_proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.idp_proc.kill()
+        self._stop_idp()
         if not failures and not os.environ.get("BSURE_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 

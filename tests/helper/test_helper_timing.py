@@ -107,8 +107,18 @@ def case_p3_p8():
         env.close()
 
 
-threads = [threading.Thread(target=f) for f in (case_p1, case_p2,
-                                                  case_p3_p8)]
+def guarded(case):
+    """A case that dies (an IdP that never starts) fails the test."""
+    def run():
+        try:
+            case()
+        except Exception as e:
+            H.check(False, "%s raised %r" % (case.__name__, e))
+    return run
+
+
+threads = [threading.Thread(target=guarded(f)) for f in (case_p1, case_p2,
+                                                           case_p3_p8)]
 start = time.monotonic()
 for t in threads:
     t.start()

@@ -1,18 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Creates a throw-away CA and a server certificate for 127.0.0.1/localhost
-# in STATEDIR (ca.pem, ca-key.pem, server.pem, server-key.pem), unless the
-# CA and server certificate are already there.
+# in STATEDIR (ca.pem, ca-key.pem, server.pem, server-key.pem) and the
+# signing keys k1.pem, k2.pem, rogue.pem, unless they are already there.
 set -eu
 
 dir=${1:?usage: gen-certs.sh STATEDIR}
 mkdir -p "$dir"
 cd "$dir"
+umask 077
+# The IdP's signing keys (K1, K2 and a never-published rogue key): made
+# here rather than in Node, whose key generation was seen to stall when
+# several IdPs start at once.
+for k in k1 k2 rogue; do
+	[ -s "$k.pem" ] || openssl genpkey -algorithm RSA \
+	    -pkeyopt rsa_keygen_bits:2048 -out "$k.pem" 2>/dev/null
+done
 if [ -s ca.pem ] && [ -s server.pem ] && [ -s server-key.pem ]; then
 	exit 0
 fi
 
-umask 077
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
 	-subj "/CN=pam_bsure test CA" \
 	-addext "basicConstraints=critical,CA:TRUE" \

@@ -8,9 +8,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-function new_rsa_jwk(prefix) {
-	const { privateKey } = crypto.generateKeyPairSync('rsa',
-	    { modulusLength: 2048 });
+/* From STATEDIR/<prefix>.pem (made by gen-certs.sh), else a new key. */
+function new_rsa_jwk(statedir, prefix) {
+	const pem = path.join(statedir, `${prefix}.pem`);
+	const privateKey = fs.existsSync(pem) ?
+	    crypto.createPrivateKey(fs.readFileSync(pem)) :
+	    crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+		.privateKey;
 	const jwk = privateKey.export({ format: 'jwk' });
 	const kid = `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
 	return { ...jwk, kid, alg: 'RS256', use: 'sig' };
@@ -29,9 +33,9 @@ export class Keys {
 			saved = JSON.parse(fs.readFileSync(file, 'utf8'));
 		} catch {
 			saved = {
-				k1: new_rsa_jwk('k1'),
-				k2: new_rsa_jwk('k2'),
-				rogue: new_rsa_jwk('rogue'),
+				k1: new_rsa_jwk(statedir, 'k1'),
+				k2: new_rsa_jwk(statedir, 'k2'),
+				rogue: new_rsa_jwk(statedir, 'rogue'),
 			};
 			fs.writeFileSync(file, JSON.stringify(saved),
 			    { mode: 0o600 });
