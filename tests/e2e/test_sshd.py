@@ -101,12 +101,36 @@ def approver(bench, account):
     return lambda code: bench.idpctl("approve", code, "--account", account)
 
 
+def files_under(*tops):
+    """Every file path below tops (the test's own state excluded)."""
+    out = set()
+    for top in tops:
+        for root, dirs, files in os.walk(top):
+            if root.startswith("/tmp/bsure-e2e-"):
+                dirs[:] = []
+                continue
+            out.update(os.path.join(root, f) for f in files)
+    return out
+
+
+def holds(path, secret):
+    try:
+        with open(path, "rb") as f:
+            return secret in f.read(1 << 20)
+    except OSError:
+        return False
+
+
 def test_approved_login(bench):
+    before = files_under("/tmp", "/run")
     login = Login(bench, "alice", approver(bench, "alice"))
+    start = time.time()
     check(login.connect(), "S1: alice signs in over sshd with a device code")
     first = login.prompts[0][1] if login.prompts else ""
     check(login.code is not None and "https://127.0.0.1" in first,
-          "S1: code and URL travel with the first prompt")
+          "S1: code and URL travel with the first prompt (%.2f s after "
+          "connecting, before any poll)" %
+          ((login.prompts[0][0] - start) if login.prompts else -1))
     check("only enter this code if you started this sign-in" in
           first.lower(), "prompt warns about code phishing")
     check("alice" in first and "bsure-e2e-sshd" in first,
@@ -130,6 +154,20 @@ def test_approved_login(bench):
         rc, out = login.run("keyctl rdescribe %d" % serial)
         check(out.startswith("user;0;0;"),
               "S7: the key is owned by root: " + out.strip())
+        # Root may read it (owner): the token, to look for it on disk.
+        r = subprocess.run(["keyctl", "pipe", str(serial)],
+                           capture_output=True)
+        token = next((l[6:] for l in r.stdout.splitlines()
+                      if l.startswith(b"token=")), b"")
+        new = files_under("/tmp", "/run") - before
+        check(token != b"" and not any(holds(f, token) for f in
+                                       files_under("/tmp", "/run",
+                                                   "/var/cache",
+                                                   bench.state)),
+              "S7: the token is in no file (/tmp, /run, /var/cache, "
+              "the test state)")
+        check(not new, "S7: the login wrote nothing to /tmp or /run: %s" %
+              sorted(new)[:5])
     login.close()
     if serials:
         check(wait_for(lambda: key_state(serials[0]) != "live"),
