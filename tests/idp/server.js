@@ -40,6 +40,7 @@ function parse_args(argv) {
 		accounts: path.join(here, 'accounts.json'),
 		test_control: false,
 		password: TEST_PASSWORD,
+		host: '127.0.0.1',
 	};
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
@@ -68,6 +69,8 @@ function parse_args(argv) {
 			cfg.test_control = true;
 		else if (a === '--no-enforce-interval')
 			cfg.enforce_interval = false;
+		else if (a === '--host')
+			cfg.host = val();
 		else
 			throw new Error(`unknown argument ${a}`);
 	}
@@ -75,6 +78,9 @@ function parse_args(argv) {
 		throw new Error('--state DIR is required');
 	if (!/^[A-Za-z0-9._-]+$/.test(cfg.tenant))
 		throw new Error('bad --tenant');
+	/* The name in the issuer; the certificate covers these two. */
+	if (cfg.host !== '127.0.0.1' && cfg.host !== 'localhost')
+		throw new Error('--host must be 127.0.0.1 or localhost');
 	return cfg;
 }
 
@@ -313,7 +319,9 @@ async function main() {
 		server.listen(cfg.port, '127.0.0.1', resolve);
 	});
 	cfg.port = server.address().port;
-	cfg.origin = `https://127.0.0.1:${cfg.port}`;
+	/* Still listening on 127.0.0.1 only: with --host localhost, a client
+	 * that tries ::1 first must fall back to IPv4. */
+	cfg.origin = `https://${cfg.host}:${cfg.port}`;
 	cfg.issuer = `${cfg.origin}/${cfg.tenant}/v2.0`;
 
 	idp.provider = make_provider(idp);

@@ -3,7 +3,7 @@
 # Starts the local test IdP in the foreground over TLS on 127.0.0.1.
 # Usage: start.sh STATEDIR [--port N] [--tenant TID] [--client-id ID]
 #   [--entra-shape] [--interval N] [--device-expires-in N] [--accounts FILE]
-#   [--no-enforce-interval]
+#   [--no-enforce-interval] [--host 127.0.0.1|localhost]
 # Prints one line "IDP_READY port=... issuer=... ca=... tenant=...
 # client_id=..." on stdout once it listens; stops on SIGTERM.
 set -eu
