@@ -234,6 +234,15 @@ def test_parallel(bench, n=5):
         time.sleep(1)
         check(all(key_state(s) == "live" for s in flat[1:]),
               "S10: the other four keys stay")
+    if len(flat) == n and logins[1].ok:
+        # bsure status: 0 live, 2 revoked, 1 when there is no key at all.
+        subprocess.run(["keyctl", "revoke", str(flat[1])], check=True)
+        _, out = logins[1].run("%s status; echo status=$?; keyctl session "
+                               "- %s status; echo status=$?" %
+                               (e2elib.BSURE, e2elib.BSURE))
+        codes = [l for l in out.splitlines() if l.startswith("status=")]
+        check(codes == ["status=2", "status=1"],
+              "bsure status: 2 for a revoked key, 1 for none: %s" % codes)
     for l in logins[1:]:
         l.close()
 
