@@ -503,12 +503,19 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	}
 
+	/* close_session revokes only what it finds in our data: a key it
+	 * could not find must not outlive this session. */
 	saved = malloc(sizeof(*saved));
-	if (saved != NULL) {
+	if (saved != NULL)
 		*saved = serial;
-		if (pam_set_data(pamh, DATA_SESSION, saved, session_cleanup) !=
-		    PAM_SUCCESS)
-			free(saved);
+	if (saved == NULL || pam_set_data(pamh, DATA_SESSION, saved,
+	    session_cleanup) != PAM_SUCCESS) {
+		free(saved);
+		kr_session_revoke(serial, user);
+		pam_syslog(pamh, LOG_ERR, "event=session_open user=%s "
+		    "service=%s result=error reason=no_memory", user, service);
+		r = -ENOMEM;
+		goto out;
 	}
 	pam_syslog(pamh, LOG_INFO, "event=session_open user=%s service=%s "
 	    "key=%d", user, service, serial);
