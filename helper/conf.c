@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -542,6 +543,23 @@ conf_line(struct conf_parser *p, char *line)
 	return conf_error(p, "unknown key '%.64s'", key);
 }
 
+/* login.microsoftonline.com and its national clouds' namesakes. */
+static bool
+conf_is_entra(const char *issuer)
+{
+	static const char *const hosts[] = { "login.microsoftonline.com",
+		"login.microsoftonline.us", "login.partner.microsoftonline.cn",
+		"login.chinacloudapi.cn", NULL };
+	const char *host = issuer + strlen("https://");
+	size_t n = strcspn(host, ":/");
+	int i;
+
+	for (i = 0; hosts[i] != NULL; i++)
+		if (strlen(hosts[i]) == n && strncasecmp(host, hosts[i], n) == 0)
+			return true;
+	return false;
+}
+
 /* Checks that span keys, after the whole file is read. */
 static int
 conf_finish(struct conf_parser *p)
@@ -556,6 +574,11 @@ conf_finish(struct conf_parser *p)
 	if (c->require_group && c->n_exception_group == 0)
 		return conf_error(p, "exception_group is required unless "
 		    "require_group = no");
+	/* Entra signs every tenant's tokens with the same keys: without a
+	 * pinned tid, another tenant's user could pass the signature. */
+	if (c->tenant_id == NULL && conf_is_entra(c->issuer))
+		return conf_error(p, "tenant_id is required for Entra "
+		    "issuers");
 	return 0;
 }
 

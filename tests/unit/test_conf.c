@@ -172,6 +172,30 @@ test_require_group_no(void **state)
 	    "exception_group is required");
 }
 
+/* Entra signs all tenants' tokens with one key set: tid must be pinned. */
+static void
+test_entra_needs_tenant(void **state)
+{
+	struct bsure_conf c;
+	char err[256];
+
+	expect_error("issuer = https://login.microsoftonline.com/"
+	    "3f2c8a41-7b5e-4d19-a6c0-52e8b9d17f04/v2.0\n"
+	    "client_id = 0f1e2d3c-aaaa-bbbb-cccc-000000000001\n"
+	    "exception_group = 5e0c9b1a-2f47-4d83-b6e5-71a3c8d902f6\n",
+	    "tenant_id is required for Entra issuers");
+	assert_int_equal(parse("issuer = https://LOGIN.microsoftonline.com/"
+	    "3f2c8a41-7b5e-4d19-a6c0-52e8b9d17f04/v2.0\n"
+	    "client_id = 0f1e2d3c-aaaa-bbbb-cccc-000000000001\n"
+	    "tenant_id = 3f2c8a41-7b5e-4d19-a6c0-52e8b9d17f04\n"
+	    "exception_group = 5e0c9b1a-2f47-4d83-b6e5-71a3c8d902f6\n",
+	    &c, err, sizeof(err)), 0);
+	conf_free(&c);
+	/* Other providers may leave it out. */
+	assert_int_equal(parse(BASE, &c, err, sizeof(err)), 0);
+	conf_free(&c);
+}
+
 static void
 test_errors(void **state)
 {
@@ -305,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_require_group_no),
+		cmocka_unit_test(test_entra_needs_tenant),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_load_ownership),
