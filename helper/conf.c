@@ -543,7 +543,8 @@ conf_line(struct conf_parser *p, char *line)
 	return conf_error(p, "unknown key '%.64s'", key);
 }
 
-/* login.microsoftonline.com and its national clouds' namesakes. */
+/* Entra's sign-in hosts, public and national clouds.  The issuer was
+ * already checked to start with https://. */
 static bool
 conf_is_entra(const char *issuer)
 {
@@ -555,7 +556,8 @@ conf_is_entra(const char *issuer)
 	int i;
 
 	for (i = 0; hosts[i] != NULL; i++)
-		if (strlen(hosts[i]) == n && strncasecmp(host, hosts[i], n) == 0)
+		if (strlen(hosts[i]) == n &&
+		    strncasecmp(host, hosts[i], n) == 0)
 			return true;
 	return false;
 }
